@@ -1,0 +1,43 @@
+# Shared helpers for test/services/run. Sourced, not executed.
+# Every service script defines <name>_install, <name>_start, <name>_stop, <name>_check, <name>_env.
+# _install and _start are idempotent; _check returns 0 only when the service answers;
+# _env prints `export NAME=value` lines.
+
+DR_SERVICES_HOME="${DR_SERVICES_HOME:-/var/tmp/database-replicator}"
+export DR_SERVICES_HOME
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+
+# apt_install PKG...: installs the Debian packages that are not installed yet.
+apt_install() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ -z "${DR_APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || die "apt-get update failed"
+    DR_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+# port_open PORT: 0 when something listens on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_until SECONDS NAME COMMAND...: polls COMMAND every 0.5 s; dies naming NAME and its log on timeout.
+wait_until() {
+  local timeout="$1" name="$2"
+  shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@"; do
+    if [ $SECONDS -ge "$deadline" ]; then
+      die "$name did not become ready within ${timeout}s; see $DR_SERVICES_HOME/logs/$name.log"
+    fi
+    sleep 0.5
+  done
+}

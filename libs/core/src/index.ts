@@ -1,0 +1,91 @@
+/**
+ * @database-replicator/core — the contracts every other lib and service shares: typed errors,
+ * secrets and redaction, the logger, table identity, lossless values, source positions, the
+ * change-event envelope and topics, the run configuration, and retry. Each export carries its
+ * TSDoc at its definition.
+ */
+
+// Errors (docs/errors.md documents every code)
+export { ERROR_CATALOGUE, ReplicatorError, isReplicatorError, replicatorError } from './errors.js';
+export type {
+  ErrorCatalogueEntry,
+  ErrorCode,
+  ErrorDetails,
+  ReplicatorErrorOptions,
+} from './errors.js';
+
+// Secrets and redaction
+export { Secret } from './secret.js';
+export { redactText, redactUrl } from './redact.js';
+
+// Logging
+export { LOG_LEVELS, createLogger } from './logger.js';
+export type { LogLevel, Logger, LoggerOptions } from './logger.js';
+
+// Table identity
+export {
+  formatTableRef,
+  parseTableRef,
+  parseTableSelector,
+  quoteIdent,
+  quoteMysqlIdent,
+  quoteTable,
+  resolveTableSelector,
+  tableKey,
+} from './identity.js';
+export type { TableDefaults, TableId, TableSelector } from './identity.js';
+
+// Values on the wire
+export { decodeBase64, encodeValue } from './values.js';
+export type { JsonValue } from './values.js';
+
+// Source positions
+export {
+  comparePositions,
+  formatLsn,
+  parseLsn,
+  parseSourcePosition,
+  sourcePositionSchema,
+} from './position.js';
+export type {
+  BinlogPosition,
+  MongoResumePosition,
+  PostgresPosition,
+  SourcePosition,
+  SqliteChangelogPosition,
+} from './position.js';
+
+// Change events and topics
+export {
+  changeEventSchema,
+  changeKeySchema,
+  deserializeChangeEvent,
+  parseChangeEvent,
+  serializeChangeEvent,
+} from './envelope.js';
+export type {
+  ChangeEvent,
+  ChangeKey,
+  ChangeOperation,
+  ChangeRow,
+  ChangeSource,
+  ConnectorName,
+} from './envelope.js';
+export { eventTopic, parseEventTopic } from './event-topic.js';
+export type { EventTopicParts } from './event-topic.js';
+
+// Configuration
+export { SOURCE_KINDS, detectSourceKind } from './source-url.js';
+export type { SourceKind } from './source-url.js';
+export { loadConfig } from './config-load.js';
+export type { ConfigEnv, ConfigFlags, LoadConfigOptions } from './config-load.js';
+export type { ReplicatorConfig } from './config-schema.js';
+export { parseTableFilterFlag, parseTimeFilterFlag } from './filters.js';
+export type { TableFilter, TimeFilter } from './filters.js';
+export { TIME_UNITS } from './time-window.js';
+export type { TimeUnit, TimeWindow } from './time-window.js';
+
+// Retry
+export { computeBackoffMs, retry } from './retry.js';
+export type { BackoffOptions, RetryEvent, RetryOptions } from './retry.js';
+export { isTransientError } from './transient-error.js';

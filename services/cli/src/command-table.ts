@@ -1,0 +1,65 @@
+/**
+ * The commands of `database-replicator` and their help text (CLI.md is the reference).
+ * A command without a `run` is not implemented yet and exits with code 2 saying so.
+ */
+export type CommandName = 'validate' | 'init' | 'sync' | 'status' | 'verify' | 'cutover' | 'run';
+
+export interface CommandSpec {
+  readonly name: CommandName;
+  readonly summary: string;
+  readonly usage: string;
+}
+
+const FILTER_OPTIONS = `Filters:
+  --include-tables a,b        replicate only these ([db.][schema.]table)
+  --exclude-tables a,b        replicate everything but these
+  --schema-only-tables a,b    create these tables, copy no rows
+  --table-filter "t:SQL"      only rows matching the predicate (repeatable)
+  --time-filter "t:col:N unit"  only rows newer than N units (repeatable)
+  --config file.toml          the same rules as TOML`;
+
+export const COMMANDS: readonly CommandSpec[] = Object.freeze([
+  {
+    name: 'validate',
+    summary: 'check every prerequisite on both sides, with the fix for each failure',
+    usage: `database-replicator validate --source URL --target URL [filters] [--json]\n\n${FILTER_OPTIONS}`,
+  },
+  {
+    name: 'init',
+    summary: 'create the schema and copy the data; --enable-sync continues into sync',
+    usage: `database-replicator init --source URL --target URL [--enable-sync] [--jobs N]
+    [--via native|pipeline] [--bus memory|kafka://host:port] [--drop-existing] [-y] [filters]\n\n${FILTER_OPTIONS}`,
+  },
+  {
+    name: 'sync',
+    summary: '(re)start continuous sync from the last checkpoint',
+    usage: 'database-replicator sync --source URL --target URL [--via native|pipeline] [--bus ...]',
+  },
+  {
+    name: 'status',
+    summary: 'phase, progress, lag and errors per table',
+    usage:
+      'database-replicator status (--source URL --target URL | --coordinator URL) [--watch] [--json]',
+  },
+  {
+    name: 'verify',
+    summary: 'compare source and target by key-range checksums',
+    usage:
+      'database-replicator verify --source URL --target URL [--tables a,b] [--repair] [--json]',
+  },
+  {
+    name: 'cutover',
+    summary: 'wait for zero lag, advance sequences, stop replication',
+    usage: 'database-replicator cutover --source URL --target URL [--max-lag S] [--drop-slot] [-y]',
+  },
+  {
+    name: 'run',
+    summary: 'run one pipeline service, configured from the environment',
+    usage:
+      'database-replicator run <extractor-postgres|extractor-mysql|extractor-mongodb|extractor-sqlite|loader|verifier|coordinator>',
+  },
+]);
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

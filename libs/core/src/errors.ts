@@ -33,6 +33,10 @@ export const ERROR_CATALOGUE = Object.freeze({
     'A table filter flag is malformed',
     'Write --table-filter as "table:SQL predicate" and --time-filter as "table:column:N unit".',
   ),
+  REPL_CONFIG_TABLE_NOT_FOUND: entry(
+    'A table filter names a table the source does not have',
+    'Correct the table name ([db.][schema.]table, quoted where it contains dots) or remove the filter.',
+  ),
   REPL_EVENT_INVALID: entry(
     'A change event failed validation',
     'The producer wrote a message that breaks the event contract; fix the producer.',

@@ -89,3 +89,7 @@ export type { TimeUnit, TimeWindow } from './time-window.js';
 export { computeBackoffMs, retry } from './retry.js';
 export type { BackoffOptions, RetryEvent, RetryOptions } from './retry.js';
 export { isTransientError } from './transient-error.js';
+
+// Table selection
+export { planTables } from './table-selection.js';
+export type { TablePlan } from './table-selection.js';

@@ -2,28 +2,30 @@
  * Maps argv to a command and an exit code. Every failure becomes a one-line reason (plus its
  * fix) on stderr and an exit code from CLI.md; nothing here calls process.exit.
  */
-import { isReplicatorError, loadConfig, redactText } from '@database-replicator/core';
+import { createLogger, isReplicatorError, loadConfig, redactText } from '@database-replicator/core';
+import { EXIT, type CliIo } from './command-context.js';
 import { findCommand } from './command-table.js';
 import { formatCommandHelp, formatGeneralHelp } from './help.js';
 import { parseCommandLine } from './parse-flags.js';
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
-
-export const EXIT = Object.freeze({
-  ok: 0,
-  checkFailed: 1,
-  usage: 2,
-  runtime: 3,
-  interrupted: 130,
-});
+export { EXIT } from './command-context.js';
+export type { CliIo } from './command-context.js';
 
 const USAGE_CODES = new Set(['REPL_CLI_USAGE', 'REPL_NOT_IMPLEMENTED']);
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+/** Options for {@link runCli} beyond argv and io. */
+export interface RunCliOptions {
+  /** Aborted when the user interrupts. Default: never aborted. */
+  readonly signal?: AbortSignal;
+  /** Where logs go. Default: stderr via io. */
+  readonly logDestination?: { write(line: string): void };
+}
+
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  options: RunCliOptions = {},
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     io.stdout(formatGeneralHelp());
@@ -44,15 +46,24 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(formatCommandHelp(command));
       return EXIT.ok;
     }
-    await loadConfig({ flags: line.config, env: io.env });
-    io.stderr(`error: "${command.name}" is not implemented yet\n`);
-    return EXIT.usage;
+    const config = await loadConfig({ flags: line.config, env: io.env });
+    const logger = createLogger({
+      level: config.logLevel,
+      destination: options.logDestination ?? { write: (text: string) => io.stderr(text) },
+      name: 'database-replicator',
+    });
+    const signal = options.signal ?? new AbortController().signal;
+    return await command.run({ config, line, io, logger, signal });
   } catch (error) {
-    return reportFailure(error, io);
+    return reportFailure(error, io, options.signal);
   }
 }
 
-function reportFailure(error: unknown, io: CliIo): number {
+function reportFailure(error: unknown, io: CliIo, signal: AbortSignal | undefined): number {
+  if (signal?.aborted === true) {
+    io.stderr('interrupted; state saved, run the command again to continue\n');
+    return EXIT.interrupted;
+  }
   if (isReplicatorError(error)) {
     io.stderr(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
     const configError = error.code.startsWith('REPL_CONFIG_') || USAGE_CODES.has(error.code);

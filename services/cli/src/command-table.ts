@@ -1,13 +1,20 @@
-/**
- * The commands of `database-replicator` and their help text (CLI.md is the reference).
- * A command without a `run` is not implemented yet and exits with code 2 saying so.
- */
+/** The commands of `database-replicator` and their help text (CLI.md is the reference). */
+import type { CommandHandler } from './command-context.js';
+import { runCutover } from './commands/cutover.js';
+import { runInit } from './commands/init.js';
+import { runService } from './commands/run.js';
+import { runStatus } from './commands/status.js';
+import { runSync } from './commands/sync.js';
+import { runValidate } from './commands/validate.js';
+import { runVerify } from './commands/verify.js';
+
 export type CommandName = 'validate' | 'init' | 'sync' | 'status' | 'verify' | 'cutover' | 'run';
 
 export interface CommandSpec {
   readonly name: CommandName;
   readonly summary: string;
   readonly usage: string;
+  readonly run: CommandHandler;
 }
 
 const FILTER_OPTIONS = `Filters:
@@ -21,39 +28,46 @@ const FILTER_OPTIONS = `Filters:
 export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'validate',
+    run: runValidate,
     summary: 'check every prerequisite on both sides, with the fix for each failure',
     usage: `database-replicator validate --source URL --target URL [filters] [--json]\n\n${FILTER_OPTIONS}`,
   },
   {
     name: 'init',
+    run: runInit,
     summary: 'create the schema and copy the data; --enable-sync continues into sync',
     usage: `database-replicator init --source URL --target URL [--enable-sync] [--jobs N]
     [--via native|pipeline] [--bus memory|kafka://host:port] [--drop-existing] [-y] [filters]\n\n${FILTER_OPTIONS}`,
   },
   {
     name: 'sync',
+    run: runSync,
     summary: '(re)start continuous sync from the last checkpoint',
     usage: 'database-replicator sync --source URL --target URL [--via native|pipeline] [--bus ...]',
   },
   {
     name: 'status',
+    run: runStatus,
     summary: 'phase, progress, lag and errors per table',
     usage:
       'database-replicator status (--source URL --target URL | --coordinator URL) [--watch] [--json]',
   },
   {
     name: 'verify',
+    run: runVerify,
     summary: 'compare source and target by key-range checksums',
     usage:
       'database-replicator verify --source URL --target URL [--tables a,b] [--repair] [--json]',
   },
   {
     name: 'cutover',
+    run: runCutover,
     summary: 'wait for zero lag, advance sequences, stop replication',
     usage: 'database-replicator cutover --source URL --target URL [--max-lag S] [--drop-slot] [-y]',
   },
   {
     name: 'run',
+    run: runService,
     summary: 'run one pipeline service, configured from the environment',
     usage:
       'database-replicator run <extractor-postgres|extractor-mysql|extractor-mongodb|extractor-sqlite|loader|verifier|coordinator>',

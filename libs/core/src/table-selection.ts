@@ -1,0 +1,96 @@
+/**
+ * Which tables a run replicates, and how: the selective-replication rules of the configuration
+ * applied to the tables a source actually has. Pure, so every source kind shares it.
+ */
+import type { ReplicatorConfig } from './config-schema.js';
+import { replicatorError } from './errors.js';
+import {
+  formatTableRef,
+  resolveTableSelector,
+  tableKey,
+  type TableDefaults,
+  type TableId,
+  type TableSelector,
+} from './identity.js';
+import type { TimeWindow } from './time-window.js';
+
+/** What the run does with one selected table. */
+export type TablePlan = Readonly<{
+  id: TableId;
+  /** Create the table, copy no rows. */
+  schemaOnly: boolean;
+  /** SQL predicates (source dialect) every copied and replicated row must satisfy; AND-ed. */
+  rowFilters: readonly string[];
+  /** Rows newer than `last` by `column`. */
+  timeFilters: readonly Readonly<{ column: string; last: TimeWindow }>[];
+}>;
+
+type Filters = ReplicatorConfig['filters'];
+
+function matches(selector: TableSelector, id: TableId, defaults: TableDefaults): boolean {
+  const wanted = resolveTableSelector(selector, defaults);
+  return (
+    wanted.table === id.table &&
+    wanted.schema === id.schema &&
+    (wanted.database === undefined || id.database === undefined || wanted.database === id.database)
+  );
+}
+
+/**
+ * Applies include/exclude lists, schema-only tables, row filters and time filters to the tables
+ * a source has. Unwritten selector parts come from `defaults` (e.g. schema `public`).
+ *
+ * @throws ReplicatorError `REPL_CONFIG_TABLE_NOT_FOUND` when a selector names no existing table,
+ *   so a typo never silently replicates nothing (or everything).
+ */
+export function planTables(
+  tables: readonly TableId[],
+  filters: Filters,
+  defaults: TableDefaults,
+): readonly TablePlan[] {
+  const selectorLists: [string, readonly TableSelector[]][] = [
+    ['include_tables', filters.includeTables ?? []],
+    ['exclude_tables', filters.excludeTables ?? []],
+    ['schema_only', filters.schemaOnlyTables],
+    ['table_filters', filters.tableFilters.map((f) => f.table)],
+    ['time_filters', filters.timeFilters.map((f) => f.table)],
+  ];
+  for (const [key, selectors] of selectorLists) {
+    for (const selector of selectors) {
+      if (!tables.some((id) => matches(selector, id, defaults))) {
+        const name = formatTableRef(resolveTableSelector(selector, defaults));
+        throw replicatorError(
+          'REPL_CONFIG_TABLE_NOT_FOUND',
+          `${key} names table ${name}, which the source does not have`,
+          {
+            details: { configKey: key, table: name },
+          },
+        );
+      }
+    }
+  }
+  const included = tables.filter(
+    (id) =>
+      (filters.includeTables === undefined ||
+        filters.includeTables.some((s) => matches(s, id, defaults))) &&
+      !(filters.excludeTables ?? []).some((s) => matches(s, id, defaults)),
+  );
+  return Object.freeze(
+    [...included]
+      .sort((a, b) => tableKey(a).localeCompare(tableKey(b)))
+      .map((id) =>
+        Object.freeze({
+          id,
+          schemaOnly: filters.schemaOnlyTables.some((s) => matches(s, id, defaults)),
+          rowFilters: Object.freeze(
+            filters.tableFilters.filter((f) => matches(f.table, id, defaults)).map((f) => f.where),
+          ),
+          timeFilters: Object.freeze(
+            filters.timeFilters
+              .filter((f) => matches(f.table, id, defaults))
+              .map((f) => Object.freeze({ column: f.column, last: f.last })),
+          ),
+        }),
+      ),
+  );
+}

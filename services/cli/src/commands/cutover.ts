@@ -1,0 +1,9 @@
+import { replicatorError } from '@database-replicator/core';
+import type { CommandHandler } from '../command-context.js';
+
+export const runCutover: CommandHandler = () =>
+  Promise.reject(
+    replicatorError('REPL_NOT_IMPLEMENTED', '"cutover" is not implemented yet', {
+      fix: 'Follow the project issues for when it lands.',
+    }),
+  );

@@ -36,9 +36,19 @@ function matches(selector: TableSelector, id: TableId, defaults: TableDefaults):
   );
 }
 
+// A selector that names another database belongs to that database's plan.
+function inDatabase(selector: TableSelector, defaults: TableDefaults): boolean {
+  return (
+    selector.database === undefined ||
+    defaults.database === undefined ||
+    selector.database === defaults.database
+  );
+}
+
 /**
  * Applies include/exclude lists, schema-only tables, row filters and time filters to the tables
- * a source has. Unwritten selector parts come from `defaults` (e.g. schema `public`).
+ * a source has. Unwritten selector parts come from `defaults` (e.g. schema `public`); with
+ * `defaults.database` set, selectors naming another database are left to that database's plan.
  *
  * @throws ReplicatorError `REPL_CONFIG_TABLE_NOT_FOUND` when a selector names no existing table,
  *   so a typo never silently replicates nothing (or everything).
@@ -56,7 +66,7 @@ export function planTables(
     ['time_filters', filters.timeFilters.map((f) => f.table)],
   ];
   for (const [key, selectors] of selectorLists) {
-    for (const selector of selectors) {
+    for (const selector of selectors.filter((s) => inDatabase(s, defaults))) {
       if (!tables.some((id) => matches(selector, id, defaults))) {
         const name = formatTableRef(resolveTableSelector(selector, defaults));
         throw replicatorError(
@@ -72,7 +82,7 @@ export function planTables(
   const included = tables.filter(
     (id) =>
       (filters.includeTables === undefined ||
-        filters.includeTables.some((s) => matches(s, id, defaults))) &&
+        filters.includeTables.some((s) => inDatabase(s, defaults) && matches(s, id, defaults))) &&
       !(filters.excludeTables ?? []).some((s) => matches(s, id, defaults)),
   );
   return Object.freeze(

@@ -58,4 +58,16 @@ describe('planTables', () => {
     expect(isReplicatorError(caught, 'REPL_CONFIG_TABLE_NOT_FOUND')).toBe(true);
     expect(String((caught as Error).message)).toContain('public.ordres');
   });
+
+  it('leaves selectors of another database to that database', async () => {
+    const filters = await filtersFrom({ includeTables: 'shop.public.orders,crm.public.leads' });
+    const shop = planTables(
+      TABLES.map((id) => ({ ...id, database: 'shop' })),
+      filters,
+      { database: 'shop', schema: 'public' },
+    );
+    expect(shop.map((p) => `${p.id.database}.${p.id.schema}.${p.id.table}`)).toEqual([
+      'shop.public.orders',
+    ]);
+  });
 });

@@ -36,12 +36,12 @@ const TABLES_SQL = `
 SELECT n.nspname AS schema, c.relname AS table, c.relreplident AS identity,
        c.reltuples::float8 AS estimated_rows, pg_total_relation_size(c.oid)::float8 AS total_bytes,
        c.relkind = 'p' AS partitioned,
-       COALESCE((SELECT array_agg(a.attname ORDER BY k.ord)
+       COALESCE((SELECT array_agg(a.attname::text ORDER BY k.ord)
                    FROM pg_index i
                    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum
                   WHERE i.indrelid = c.oid AND i.indisprimary), '{}') AS primary_key,
-       COALESCE((SELECT array_agg(a.attname ORDER BY a.attnum)
+       COALESCE((SELECT array_agg(a.attname::text ORDER BY a.attnum)
                    FROM pg_attribute a
                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                     AND a.attgenerated = ''), '{}') AS columns

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export type ServiceName = 'postgres' | 'mariadb' | 'kafka' | 'nats' | 'ferretdb';
 
 export const SERVICE_VARIABLES: Readonly<Record<ServiceName, readonly string[]>> = {
-  postgres: ['PG_SOURCE_URL', 'PG_TARGET_URL'],
+  postgres: ['PG_SOURCE_URL', 'PG_TARGET_URL', 'PG_PLAIN_URL'],
   mariadb: ['MYSQL_URL'],
   kafka: ['KAFKA_BROKERS'],
   nats: ['NATS_URL'],

@@ -77,6 +77,102 @@ export const ERROR_CATALOGUE = Object.freeze({
     'Authentication was rejected',
     'Check the user name and password (URL, PGPASSFILE or environment) for the named endpoint.',
   ),
+  // validate (issue 4)
+  REPL_VALIDATE_QUERY_FAILED: entry(
+    'Validate could not read what it checks from a server',
+    'Run validate again; if it fails the same way, check the named server (is it a standby or a fork without the standard catalogs?) and report the message.',
+  ),
+  // native init / sync (issue 4)
+  REPL_NATIVE_SAME_DATABASE: entry(
+    'Source and target are the same database',
+    'Point the target at another database; replicating a database into itself would overwrite the data it reads.',
+  ),
+  REPL_NATIVE_KEYLESS_TABLE: entry(
+    'Tables without a key cannot be replicated',
+    'Add a primary key, set REPLICA IDENTITY FULL (or USING INDEX), exclude the tables, or list them as schema-only tables.',
+  ),
+  REPL_NATIVE_ROW_FILTER_UNSUPPORTED: entry(
+    'A row filter cannot be used for native replication',
+    'Use a PostgreSQL 15 or later source and write row filters with columns, constants and immutable operators only; use a time filter for windows relative to now.',
+  ),
+  REPL_NATIVE_REPLICA_IDENTITY: entry(
+    'A row filter reads columns outside the replica identity',
+    'Run the ALTER TABLE ... REPLICA IDENTITY FULL statement shown, or run init again with -y to let it do that.',
+  ),
+  REPL_NATIVE_FOREIGN_KEY_OUTSIDE: entry(
+    'A selected table references a table that is not selected',
+    'Include the referenced table with its rows, or leave the referencing table out.',
+  ),
+  REPL_NATIVE_TARGET_NOT_EMPTY: entry(
+    'The target already has tables this run would create',
+    'Drop them, use an empty target database, or run init with --drop-existing to replace them.',
+  ),
+  REPL_NATIVE_TOOL_FAILED: entry(
+    'A PostgreSQL client program failed',
+    'Read the quoted output; install pg_dump, pg_restore, pg_dumpall and psql at least as new as both servers.',
+  ),
+  REPL_NATIVE_SLOT_FAILED: entry(
+    'The replication slot could not be created',
+    'Set wal_level = logical on the source, free a slot or raise max_replication_slots and max_wal_senders, and give the user the REPLICATION attribute.',
+  ),
+  REPL_NATIVE_PUBLICATION_FAILED: entry(
+    'The publication could not be created',
+    'Connect to the source as the owner of the tables (or a superuser) with CREATE on the database.',
+  ),
+  REPL_NATIVE_SUBSCRIPTION_FAILED: entry(
+    'The subscription could not be created or did not start',
+    'Connect to the target as a superuser, and make sure the target server can reach the source with the host and credentials of the source URL.',
+  ),
+  REPL_NATIVE_SLOT_LOST: entry(
+    'The replication slot of an initialised target is gone',
+    'Run init --enable-sync again (the changes since the slot was lost cannot be recovered).',
+  ),
+  REPL_NATIVE_NOT_INITIALISED: entry(
+    'The target was not initialised from this source',
+    'Run init --enable-sync with the same source and target first.',
+  ),
+  REPL_NATIVE_CHECKPOINT_INVALID: entry(
+    'The checkpoint file cannot be used',
+    'Delete the named checkpoint file and run init again; with --drop-existing it replaces what the interrupted run restored.',
+  ),
+  REPL_NATIVE_RUN_IN_PROGRESS: entry(
+    'Another run of the same job is in progress',
+    'Wait for the other run to finish or stop it, then run the command again.',
+  ),
+  REPL_NATIVE_NOTHING_SELECTED: entry(
+    'The filters select no table to replicate',
+    'Check --include-tables, --exclude-tables and the [databases] sections of the config file.',
+  ),
+  // status / cutover of native replication (issue 4)
+  REPL_REPLICATION_QUERY_FAILED: entry(
+    'A statement on replication state failed',
+    'Check the privileges of the connecting roles: reading slots and walsender lag needs pg_monitor or superuser on the source, cutover needs superuser or the subscription owner on the target and REPLICATION on the source.',
+  ),
+  REPL_SUBSCRIPTION_NOT_FOUND: entry(
+    'The target database has no subscription',
+    'Run init --enable-sync for this source and target first, or point --target at the database that holds the subscription.',
+  ),
+  REPL_SUBSCRIPTION_BROKEN: entry(
+    'A subscription cannot catch up',
+    'Follow the fix in the message: point --source at the publisher database, or drop the subscription and run init --enable-sync again.',
+  ),
+  REPL_SUBSCRIPTION_STILL_RUNNING: entry(
+    'A disabled subscription still has running workers',
+    'Check the target server log for a worker stuck applying a large transaction, wait for it, and run cutover again.',
+  ),
+  REPL_CUTOVER_TIMEOUT: entry(
+    'Replication did not catch up in time',
+    'Stop writes on the source, check status for a slow or failing subscription, then run cutover again with a longer --wait-timeout or a --max-lag bound.',
+  ),
+  REPL_SLOT_DROP_FAILED: entry(
+    'A replication slot could not be dropped',
+    'Find the process holding the slot (pg_replication_slots.active_pid on the source), stop it, and drop the slot with pg_drop_replication_slot.',
+  ),
+  // verify (issue 4)
+  REPL_VERIFY_QUERY_FAILED: entry(
+    'A verify statement failed on a server',
+    'Check that the connecting role can SELECT every verified table on both sides and that the named server is up, then run verify again.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

@@ -1,5 +1,27 @@
 /**
  * @database-replicator/pipeline — transport-agnostic orchestration shared by every source:
- * verification by key-range checksums with bisection (more with the pipeline issue).
+ * verification by key-range checksums with bisection (more with the pipeline issue). Engines
+ * plug in by implementing {@link TableChecksummer} (structurally; they need not import it).
  */
-export {};
+
+// Verify
+export { verifyTables, VERIFY_DEFAULTS } from './verify/verify-tables.js';
+export type { VerifyOptions } from './verify/verify-tables.js';
+export type { VerifyTableInput } from './verify/verify-table.js';
+export type {
+  KeyObject,
+  TableVerifyResult,
+  VerifyReport,
+  VerifyStatus,
+} from './verify/verify-result.js';
+export { isCleanStatus } from './verify/verify-result.js';
+export type {
+  RangeChecksum,
+  ReplicationProgress,
+  RowHash,
+  TableChecksummer,
+} from './verify/table-checksummer.js';
+export { FULL_RANGE, keyObject, keyString, splitRange } from './verify/key-range.js';
+export type { KeyRange, RowKey } from './verify/key-range.js';
+export { diffRows } from './verify/diff-rows.js';
+export type { RowDiff } from './verify/diff-rows.js';

@@ -38,12 +38,13 @@ export async function connectPostgres(
   url: Secret,
   options: ConnectOptions = {},
 ): Promise<PostgresClient> {
+  // pg lets the connection string win over a `database` option, so the URL itself is rewritten.
+  const effective = options.database === undefined ? url : withDatabase(url, options.database);
   const client = new pg.Client({
-    connectionString: url.reveal(),
+    connectionString: effective.reveal(),
     application_name: options.applicationName ?? 'database-replicator',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     ...(options.replication === true ? { replication: 'database' } : {}),
-    ...(options.database === undefined ? {} : { database: options.database }),
   });
   client.on('error', (error) => {
     options.logger?.error({ err: error, host: hostOf(url) }, 'postgres connection error');

@@ -13,3 +13,122 @@ export type { LibpqEnvironment } from './libpq-environment.js';
 // Introspection
 export { listSequences, listTables } from './introspect.js';
 export type { PostgresSequenceInfo, PostgresTableInfo, ReplicaIdentity } from './introspect.js';
+
+// validate (issue 4): facts are gathered from the servers, then judged by pure checks
+export { evaluateValidation } from './validate/evaluate-validation.js';
+export { validatePostgres } from './validate/validate-postgres.js';
+export type { ValidatePostgresOptions } from './validate/validate-postgres.js';
+export type {
+  CheckStatus,
+  ValidationCheck,
+  ValidationReport,
+} from './validate/validation-check.js';
+export type {
+  PostgresServerFacts,
+  ReachedServer,
+  SourceTableFacts,
+  UnreachableServer,
+  ValidationFacts,
+} from './validate/validation-facts.js';
+
+// Native replication: status and cutover (issue 4)
+export { assessSubscriptionPhase } from './replication/subscription-phase.js';
+export type {
+  SubscriptionAssessment,
+  SubscriptionFacts,
+  SubscriptionPhase,
+} from './replication/subscription-phase.js';
+export {
+  laterLsn,
+  lsnDistanceBytes,
+  measureReplicationLag,
+} from './replication/replication-lag.js';
+export type { LagFacts, ReplicationLag } from './replication/replication-lag.js';
+export { tableSyncStateOf } from './replication/table-sync-state.js';
+export type { TableSyncState } from './replication/table-sync-state.js';
+export { readTargetSubscriptions } from './replication/target-subscriptions.js';
+export type { SubscriptionTable, TargetSubscription } from './replication/target-subscriptions.js';
+export { readCurrentLsn, readSourceSlots } from './replication/source-slots.js';
+export type { SourceSlot, SourceSlots } from './replication/source-slots.js';
+export { readReplicationStatus } from './replication/replication-status.js';
+export type { ReplicationStatus, SubscriptionStatus } from './replication/replication-status.js';
+export { subscriptionNotFoundError } from './replication/subscription-not-found.js';
+export { waitForCatchUp } from './replication/wait-for-catch-up.js';
+export type {
+  CatchUpOptions,
+  CatchUpProgress,
+  SubscriptionProgress,
+} from './replication/wait-for-catch-up.js';
+export { chooseSequenceValue } from './replication/sequence-value.js';
+export type { SequenceValueFacts } from './replication/sequence-value.js';
+export { advanceSequences } from './replication/advance-sequences.js';
+export type { SequenceAdvance } from './replication/advance-sequences.js';
+export { disableSubscription } from './replication/disable-subscription.js';
+export type { DisableSubscriptionOptions } from './replication/disable-subscription.js';
+export { dropSubscription } from './replication/drop-subscription.js';
+export { dropReplicationSlot } from './replication/drop-replication-slot.js';
+export type { DropSlotOptions } from './replication/drop-replication-slot.js';
+export { dropUnusedPublications } from './replication/drop-unused-publications.js';
+export type { PublicationOutcome } from './replication/drop-unused-publications.js';
+export { cutoverNativeReplication } from './replication/cutover.js';
+export type {
+  CutoverOptions,
+  CutoverSubscriptionOutcome,
+  CutoverSummary,
+} from './replication/cutover.js';
+
+// verify (issue 4): the PostgreSQL side of libs/pipeline's verifier, matched structurally
+export { openPostgresVerify } from './verify/open-postgres-verify.js';
+export type {
+  PostgresVerifyOptions,
+  PostgresVerifySession,
+  PostgresVerifyTable,
+} from './verify/open-postgres-verify.js';
+export { createPostgresChecksummer } from './verify/postgres-checksummer.js';
+export type {
+  PostgresChecksummer,
+  PostgresChecksummerOptions,
+} from './verify/postgres-checksummer.js';
+export type { PostgresReplicationProgress } from './verify/subscription-progress.js';
+export { createClientPool } from './verify/client-pool.js';
+export type { ClientPoolOptions, PostgresClientPool } from './verify/client-pool.js';
+export type { KeyColumn, RowFilter, TextKeyRange } from './verify/range-sql.js';
+
+// Native logical replication: init and sync (PostgreSQL → PostgreSQL)
+export { runNativeInit } from './native/native-init.js';
+export { runNativeSync } from './native/native-sync.js';
+export type {
+  NativeDatabaseOutcome,
+  NativeDatabaseReport,
+  NativeInitOptions,
+  NativeRunReport,
+  NativeSyncAction,
+  NativeSyncDatabaseReport,
+  NativeSyncOptions,
+  NativeSyncReport,
+} from './native/native-options.js';
+export { nativeCheckpointPath, readNativeCheckpoint } from './native/native-checkpoint.js';
+export type { NativeCheckpoint, NativeDatabaseState } from './native/native-checkpoint.js';
+export {
+  NATIVE_PHASES,
+  advanceNativePhase,
+  nextNativeStep,
+  resumeNativePhase,
+} from './native/native-phase.js';
+export type {
+  NativePhase,
+  NativeResumeAction,
+  NativeResumePoint,
+  NativeStep,
+} from './native/native-phase.js';
+export { nativeJobId, nativeObjectNames } from './native/native-names.js';
+export type { NativeEndpoint, NativeObjectNames } from './native/native-names.js';
+export { nativeFingerprint } from './native/native-fingerprint.js';
+export { composeRowPredicate } from './native/row-predicate.js';
+export { databasePairs } from './native/database-pairs.js';
+export type { NativeDatabasePair } from './native/database-pairs.js';
+export { buildConninfo, quoteConninfoValue } from './native/conninfo.js';
+export { buildDumpArguments, buildRestoreArguments } from './native/tool-arguments.js';
+export type { DumpArguments, RestoreArguments, RestoreSection } from './native/tool-arguments.js';
+export { rowFilterAttributeNumbers } from './native/row-filter-columns.js';
+export { findKeylessTables } from './native/keyless-tables.js';

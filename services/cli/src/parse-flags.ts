@@ -30,6 +30,8 @@ const OPTIONS = {
   repair: { type: 'boolean' },
   'max-lag': { type: 'string' },
   'drop-slot': { type: 'boolean' },
+  // cutover: seconds to wait for the lag to reach --max-lag (issue 4)
+  'wait-timeout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 type ParsedValues = ReturnType<

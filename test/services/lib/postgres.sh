@@ -1,28 +1,32 @@
 # postgres for the integration tests. Sourced by test/services/run; see lib/common.sh for the contract.
 #
-# Two independent PostgreSQL 15 clusters (Debian packages), on loopback only:
+# Three independent PostgreSQL 15 clusters (Debian packages), on loopback only:
 #   source  127.0.0.1:55432   (PG_SOURCE_URL)
 #   target  127.0.0.1:55433   (PG_TARGET_URL)
-# Superuser postgres / password postgres (scram-sha-256 over TCP, replication connections included),
-# wal_level=logical on both, so the target can also subscribe to the source.
-# Data:    $DR_SERVICES_HOME/data/postgres-{source,target} (initdb once; owned by the postgres OS user)
+#   plain   127.0.0.1:55434   (PG_PLAIN_URL)
+# Superuser postgres / password postgres (scram-sha-256 over TCP, replication connections included).
+# wal_level=logical on source and target, so the target can also subscribe to the source; plain has
+# the same settings but wal_level=replica (the server default), for tests of what a source that
+# cannot feed logical replication is told.
+# Data:    $DR_SERVICES_HOME/data/postgres-{source,target,plain} (initdb once; owned by the postgres OS user)
 # Config:  dr-test.conf + pg_hba.conf inside each data dir, rewritten on every start
 # Sockets: $DR_SERVICES_HOME/run/postgres, mode 0700: local connections are trusted (no password), so
 #          only root and the postgres user may reach them (psql -h <that dir> -p 55432 -U postgres)
-# Logs:    $DR_SERVICES_HOME/logs/postgres-{source,target}.log
+# Logs:    $DR_SERVICES_HOME/logs/postgres-{source,target,plain}.log
 # The clusters are run with initdb/pg_ctl directly, never through pg_ctlcluster or systemd, so a Debian
 # "main" cluster on 5432 (if the package created one) is neither used nor touched.
 
 PG_BIN=/usr/lib/postgresql/15/bin
 # The contrib modules ship inside postgresql-15 on Debian 12 (postgresql-contrib is only a metapackage).
 PG_PACKAGES=(postgresql-15 postgresql-client-15)
-PG_CLUSTERS=(source target)
+PG_CLUSTERS=(source target plain)
 PG_PASSWORD=postgres
 
 _pg_port() {
   case "$1" in
     source) echo 55432 ;;
     target) echo 55433 ;;
+    plain) echo 55434 ;;
     *) die "postgres: unknown cluster '$1'" ;;
   esac
 }
@@ -120,6 +124,14 @@ _pg_init() {
   _pg_as_postgres touch "$dir/.dr-initialised"
 }
 
+# _pg_wal_level NAME: plain is the one cluster that cannot feed logical replication.
+_pg_wal_level() {
+  case "$1" in
+    plain) echo replica ;;
+    *) echo logical ;;
+  esac
+}
+
 # _pg_write_config NAME: (re)writes our settings, so edits to this script apply on the next start.
 _pg_write_config() {
   local dir
@@ -132,8 +144,9 @@ unix_socket_directories = '$(_pg_sockdir)'
 cluster_name = 'dr-$1'
 max_connections = 200
 shared_buffers = 128MB
-# Logical replication: the replicator reads the source through slots, and the target may subscribe.
-wal_level = logical
+# Logical replication: the replicator reads the source through slots, and the target may subscribe
+# (plain: replica, so slots and senders exist but logical decoding is refused).
+wal_level = $(_pg_wal_level "$1")
 max_replication_slots = 40
 max_wal_senders = 40
 max_logical_replication_workers = 16
@@ -203,10 +216,11 @@ postgres_stop() {
 
 postgres_check() {
   [ -x "$PG_BIN/pg_isready" ] || return 1
-  _pg_ready source && _pg_ready target
+  _pg_ready source && _pg_ready target && _pg_ready plain
 }
 
 postgres_env() {
   echo "export PG_SOURCE_URL=postgresql://postgres:postgres@127.0.0.1:55432/postgres"
   echo "export PG_TARGET_URL=postgresql://postgres:postgres@127.0.0.1:55433/postgres"
+  echo "export PG_PLAIN_URL=postgresql://postgres:postgres@127.0.0.1:55434/postgres"
 }

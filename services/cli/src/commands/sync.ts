@@ -1,9 +1,39 @@
-import { replicatorError } from '@database-replicator/core';
-import type { CommandHandler } from '../command-context.js';
+/**
+ * `sync`: set up or repair continuous replication of a target `init` initialised. On the native
+ * path: enable a disabled subscription, recreate a missing one on the slot, or say why it
+ * cannot be repaired; returns once every subscription runs. The work lives in libs/postgres
+ * (runNativeSync).
+ */
+import { runNativeSync, type NativeSyncReport } from '@database-replicator/postgres';
+import { EXIT, type CommandHandler } from '../command-context.js';
+import { renderJson, renderTable } from '../output.js';
+import { nativeEndpoints } from './init.js';
 
-export const runSync: CommandHandler = () =>
-  Promise.reject(
-    replicatorError('REPL_NOT_IMPLEMENTED', '"sync" is not implemented yet', {
-      fix: 'Follow the project issues for when it lands.',
-    }),
-  );
+const ACTION_TEXT: Readonly<Record<NativeSyncReport['databases'][number]['action'], string>> = {
+  running: 'was running',
+  enabled: 'enabled',
+  created: 'created on the slot',
+};
+
+export const runSync: CommandHandler = async (ctx) => {
+  const { source, target } = nativeEndpoints(ctx, 'sync');
+  const report = await runNativeSync({
+    source,
+    target,
+    filters: ctx.config.filters,
+    stateDir: ctx.config.stateDir,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
+  ctx.io.stdout(ctx.config.json ? renderJson(report) : renderSyncReport(report));
+  return EXIT.ok;
+};
+
+function renderSyncReport(report: NativeSyncReport): string {
+  const rows = report.databases.map((d) => [
+    `${d.sourceDatabase} → ${d.targetDatabase}`,
+    d.subscription,
+    ACTION_TEXT[d.action],
+  ]);
+  return `${renderTable(['database', 'subscription', 'action'], rows)}Subscriptions run; PostgreSQL keeps the target in sync.\n`;
+}

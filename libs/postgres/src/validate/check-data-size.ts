@@ -1,0 +1,39 @@
+/**
+ * An estimate of what the initial copy moves: the on-disk size of the tables whose rows are
+ * copied, indexes and TOAST included (pg_total_relation_size), so an upper bound when row
+ * filters apply, and a lower bound of the time it takes.
+ */
+import { passed, plural, warned, type CheckOutcome } from './validation-check.js';
+import type { SourceTableFacts } from './validation-facts.js';
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+
+/** 1536 → `1.5 kB`, in powers of 1024 like pg_size_pretty. */
+export function formatSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${UNITS[unit] ?? 'B'}`;
+}
+
+/** The size of the copy; a warning when the selection is empty. */
+export function checkDataSize(tables: readonly SourceTableFacts[]): CheckOutcome {
+  if (tables.length === 0) {
+    return warned(
+      'no tables selected: there is nothing to copy or replicate',
+      'Check --include-tables / --exclude-tables (include_tables / exclude_tables in the config file) and that the source database has tables.',
+    );
+  }
+  const copied = tables.filter((t) => !t.plan.schemaOnly);
+  const bytes = copied.reduce((sum, t) => sum + t.totalBytes, 0);
+  const filtered = copied.some(
+    (t) => t.plan.rowFilters.length > 0 || t.plan.timeFilters.length > 0,
+  );
+  const schemaOnly = tables.length - copied.length;
+  return passed(
+    `about ${formatSize(bytes)} in ${plural(copied.length, 'table')} (indexes included${filtered ? '; row filters copy less' : ''})${schemaOnly > 0 ? `, plus ${plural(schemaOnly, 'schema-only table')}` : ''}`,
+  );
+}

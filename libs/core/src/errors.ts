@@ -173,6 +173,48 @@ export const ERROR_CATALOGUE = Object.freeze({
     'A verify statement failed on a server',
     'Check that the connecting role can SELECT every verified table on both sides and that the named server is up, then run verify again.',
   ),
+  // bus: Kafka and in-process (issue 5)
+  REPL_BUS_TOPIC_NOT_FOUND: entry(
+    'A bus topic does not exist',
+    'Create the topic first (ensureTopics); topics are never created on the fly.',
+  ),
+  REPL_BUS_TOPIC_MISMATCH: entry(
+    'A bus topic exists with fewer partitions than configured',
+    'Raise the partition count of the topic to the configured count, or configure the count it has.',
+  ),
+  REPL_BUS_MESSAGE_TOO_LARGE: entry(
+    'A message is larger than a bus partition can hold',
+    'Raise the bus byte bound (maxBytes per partition) or send smaller messages.',
+  ),
+  REPL_BUS_SEND_FAILED: entry(
+    'The bus did not accept a message',
+    'Check that the brokers are up and reachable and that the topic is writable, then retry; nothing after the failed send was written.',
+  ),
+  REPL_BUS_COMMIT_FAILED: entry(
+    'A consumer offset could not be committed',
+    'The partition was reassigned to another member of the group or the broker is unreachable; process again from the last committed offset.',
+  ),
+  REPL_BUS_CLOSED: entry(
+    'The bus, producer or consumer is closed',
+    'Create a new one; a closed bus client cannot be reused.',
+  ),
+  // target writer (issue 5)
+  REPL_WRITER_MIGRATION_FAILED: entry(
+    'The _replicator schema could not be migrated',
+    'Check that the connecting role may CREATE in the target database and read the server message; then start the loader again (applied files are not re-run).',
+  ),
+  REPL_WRITER_EVENT_INVALID: entry(
+    'A change event cannot be applied as it is',
+    'Check that the configured key columns match the source table primary key and that offsets are decimal strings; the event goes to the dead-letter topic.',
+  ),
+  REPL_WRITER_TARGET_TABLE_INVALID: entry(
+    'The target table does not match the change events',
+    'Create the target table, or add the missing columns, so that it has every column the source sends and a primary key or unique index on the key columns.',
+  ),
+  REPL_WRITER_APPLY_FAILED: entry(
+    'A batch of changes could not be applied to the target',
+    'Read the server message (constraint, type or permission error), fix the target table or the value, then restart: the batch was rolled back and will be applied again.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

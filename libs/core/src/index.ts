@@ -80,7 +80,7 @@ export type { SourceKind } from './source-url.js';
 export { loadConfig } from './config-load.js';
 export type { ConfigEnv, ConfigFlags, LoadConfigOptions } from './config-load.js';
 export type { ReplicatorConfig } from './config-schema.js';
-export { parseTableFilterFlag, parseTimeFilterFlag } from './filters.js';
+export { parseTableFilterFlag, parseTableListFlag, parseTimeFilterFlag } from './filters.js';
 export type { TableFilter, TimeFilter } from './filters.js';
 export { TIME_UNITS } from './time-window.js';
 export type { TimeUnit, TimeWindow } from './time-window.js';
@@ -93,3 +93,6 @@ export { isTransientError } from './transient-error.js';
 // Table selection
 export { planTables } from './table-selection.js';
 export type { TablePlan } from './table-selection.js';
+
+// Presentation
+export { formatBytes } from './format-bytes.js';

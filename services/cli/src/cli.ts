@@ -6,6 +6,7 @@ import { createLogger, isReplicatorError, loadConfig, redactText } from '@databa
 import { EXIT, type CliIo } from './command-context.js';
 import { findCommand } from './command-table.js';
 import { formatCommandHelp, formatGeneralHelp } from './help.js';
+import { terminalLogDestination } from './log-format.js';
 import { parseCommandLine } from './parse-flags.js';
 
 export { EXIT } from './command-context.js';
@@ -47,9 +48,14 @@ export async function runCli(
       return EXIT.ok;
     }
     const config = await loadConfig({ flags: line.config, env: io.env });
+    const toStderr = (text: string): void => io.stderr(text);
     const logger = createLogger({
       level: config.logLevel,
-      destination: options.logDestination ?? { write: (text: string) => io.stderr(text) },
+      destination:
+        options.logDestination ??
+        (io.stderrIsTty === true && !config.json
+          ? terminalLogDestination(toStderr)
+          : { write: toStderr }),
       name: 'database-replicator',
     });
     const signal = options.signal ?? new AbortController().signal;

@@ -8,6 +8,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (progress bars, live views); false under --json or a pipe. */
   readonly isTty?: boolean;
+  /** Whether stderr is a terminal: logs are then shown as readable lines instead of JSON. */
+  readonly stderrIsTty?: boolean;
 }
 
 /** Everything a command needs, built once by cli.ts. */

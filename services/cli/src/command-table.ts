@@ -63,7 +63,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     name: 'cutover',
     run: runCutover,
     summary: 'wait for zero lag, advance sequences, stop replication',
-    usage: 'database-replicator cutover --source URL --target URL [--max-lag S] [--drop-slot] [-y]',
+    usage:
+      'database-replicator cutover --source URL --target URL [--max-lag BYTES] [--wait-timeout SECONDS] [--drop-slot] [--json] [-y]',
   },
   {
     name: 'run',

@@ -26,6 +26,7 @@ process.exitCode = await runCli(
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     isTty: process.stdout.isTTY === true,
+    stderrIsTty: process.stderr.isTTY === true,
   },
   { signal: controller.signal },
 );

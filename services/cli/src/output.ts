@@ -1,3 +1,5 @@
+export { formatBytes } from '@database-replicator/core';
+
 /** Rendering of command results: aligned text tables for people, JSON for programs. */
 
 /** Renders rows as an aligned text table with a header line. */
@@ -14,18 +16,6 @@ export function renderTable(
   return (
     [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n'
   );
-}
-
-/** Formats a byte count for people: 1536 → "1.5 kB". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
 
 /** JSON for stdout under --json: one document, newline-terminated. */

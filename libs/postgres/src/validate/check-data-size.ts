@@ -3,21 +3,9 @@
  * copied, indexes and TOAST included (pg_total_relation_size), so an upper bound when row
  * filters apply, and a lower bound of the time it takes.
  */
+import { formatBytes } from '@database-replicator/core';
 import { passed, plural, warned, type CheckOutcome } from './validation-check.js';
 import type { SourceTableFacts } from './validation-facts.js';
-
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-
-/** 1536 → `1.5 kB`, in powers of 1024 like pg_size_pretty. */
-export function formatSize(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${UNITS[unit] ?? 'B'}`;
-}
 
 /** The size of the copy; a warning when the selection is empty. */
 export function checkDataSize(tables: readonly SourceTableFacts[]): CheckOutcome {
@@ -34,6 +22,6 @@ export function checkDataSize(tables: readonly SourceTableFacts[]): CheckOutcome
   );
   const schemaOnly = tables.length - copied.length;
   return passed(
-    `about ${formatSize(bytes)} in ${plural(copied.length, 'table')} (indexes included${filtered ? '; row filters copy less' : ''})${schemaOnly > 0 ? `, plus ${plural(schemaOnly, 'schema-only table')}` : ''}`,
+    `about ${formatBytes(bytes)} in ${plural(copied.length, 'table')} (indexes included${filtered ? '; row filters copy less' : ''})${schemaOnly > 0 ? `, plus ${plural(schemaOnly, 'schema-only table')}` : ''}`,
   );
 }

@@ -5,10 +5,9 @@
  * any differs, 3 when verification itself failed.
  */
 import {
-  parseTableSelector,
+  parseTableListFlag,
   replicatorError,
   type ReplicatorConfig,
-  type TableSelector,
 } from '@database-replicator/core';
 import {
   verifyTables,
@@ -42,7 +41,7 @@ export const runVerify: CommandHandler = async ({ config, line, io, logger, sign
     source: source.url,
     target: target.url,
     filters: config.filters,
-    ...(tables === undefined ? {} : { tables: parseTablesFlag(tables) }),
+    ...(tables === undefined ? {} : { tables: parseTableListFlag(tables, '--tables') }),
     connections: config.jobs,
     logger,
   });
@@ -72,30 +71,6 @@ function endpoints(config: ReplicatorConfig) {
     });
   }
   return { source, target };
-}
-
-/** `--tables a,"b,c".d`: commas inside double quotes belong to the name. */
-function parseTablesFlag(text: string): readonly TableSelector[] {
-  const pieces: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const char of text) {
-    if (char === '"') quoted = !quoted;
-    if (char === ',' && !quoted) {
-      pieces.push(current);
-      current = '';
-    } else {
-      current += char;
-    }
-  }
-  pieces.push(current);
-  const names = pieces.map((p) => p.trim()).filter((p) => p.length > 0);
-  if (names.length === 0) {
-    throw replicatorError('REPL_CLI_USAGE', '--tables names no table', {
-      fix: 'Write --tables as a comma-separated list, e.g. --tables orders,sales.customers.',
-    });
-  }
-  return names.map((name) => parseTableSelector(name));
 }
 
 function formatKey(key: KeyObject): string {

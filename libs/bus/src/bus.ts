@@ -1,0 +1,107 @@
+/**
+ * The message bus contract: what extractors, the loader and the CLI call. `KafkaBus` and
+ * `MemoryBus` implement it; one contract suite (test/integration/bus) runs on both.
+ *
+ * Semantics shared by every implementation:
+ * - topics exist only when created by {@link Bus.ensureTopics}; sending to another topic fails
+ *   with `REPL_BUS_TOPIC_NOT_FOUND`;
+ * - a message with a key goes to `partitionForKey(key, partitions)`, so a key's history stays in
+ *   one partition, in send order; a message without a key goes to the partitions in turn;
+ * - `send` resolves once the bus has durably accepted every message of the call;
+ * - consumers of one group share the partitions; offsets are committed by the caller only, and a
+ *   partition is read again from its last committed offset by whichever member gets it next
+ *   (at-least-once delivery).
+ */
+
+/** Header values on the bus are strings. */
+export type BusHeaders = Readonly<Record<string, string>>;
+
+/** A message to send. `null` value: a tombstone. */
+export type BusMessage = Readonly<{
+  key: string | null;
+  value: string | null;
+  headers?: BusHeaders;
+}>;
+
+/** A message as read back, with its offset in the partition (an int64 as a decimal string). */
+export type BusRecord = Readonly<{
+  key: string | null;
+  value: string | null;
+  offset: string;
+  headers: BusHeaders;
+}>;
+
+/** Consecutive messages of one partition, in offset order. */
+export type BusBatch = Readonly<{
+  topic: string;
+  partition: number;
+  messages: readonly BusRecord[];
+}>;
+
+/** Options of {@link Bus.ensureTopics}. */
+export type EnsureTopicsOptions = Readonly<{
+  /** Partitions of each topic created; an existing topic must have at least this many. */
+  partitions: number;
+}>;
+
+/** Options of {@link Bus.consumer}. */
+export type BusConsumerOptions = Readonly<{
+  /** The consumer group; members of one group share the partitions of `topics`. */
+  groupId: string;
+  /** Topics to read; each must exist. */
+  topics: readonly string[];
+  /** Where a partition without a committed offset starts: the earliest message (`true`) or the end. */
+  fromBeginning: boolean;
+  /** Aborting ends the iteration and closes the consumer. */
+  signal?: AbortSignal;
+}>;
+
+/** Sends messages; obtained from {@link Bus.producer}. */
+export interface BusProducer {
+  /**
+   * Sends `messages` to `topic` and resolves once the bus has durably accepted all of them
+   * (Kafka: acknowledged by all in-sync replicas). Sends of one producer are serialised: a
+   * send starts after the previous one has finished, so retries never reorder a partition.
+   *
+   * @throws ReplicatorError `REPL_BUS_TOPIC_NOT_FOUND`, `REPL_BUS_SEND_FAILED`,
+   *   `REPL_BUS_MESSAGE_TOO_LARGE`, `REPL_BUS_CLOSED`.
+   */
+  send(topic: string, messages: readonly BusMessage[]): Promise<void>;
+  /** Waits for the send in flight, then releases the connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Reads batches of the partitions assigned to this member of its group. Iterate it once; the
+ * iteration ends when the consumer is closed or its signal aborts.
+ */
+export interface BusConsumer extends AsyncIterable<BusBatch> {
+  /**
+   * Commits `offset`, the offset of the next message to read (the last processed offset + 1),
+   * as Kafka does. Call it only after the batch's effects are durable.
+   *
+   * @throws ReplicatorError `REPL_BUS_COMMIT_FAILED` when the partition is no longer assigned to
+   *   this member or the broker did not accept the commit; `REPL_BUS_CLOSED`.
+   */
+  commit(topic: string, partition: number, offset: string): Promise<void>;
+  /** Moves this member's read position of an assigned partition to `offset`. */
+  seek(topic: string, partition: number, offset: string): void;
+  /** Leaves the group (its partitions go to the other members) and ends the iteration. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A message bus: topics with partitions, producers and group consumers. */
+export interface Bus {
+  /**
+   * Creates the topics that do not exist yet with `partitions` partitions each.
+   *
+   * @throws ReplicatorError `REPL_BUS_TOPIC_MISMATCH` when one exists with fewer partitions.
+   */
+  ensureTopics(names: readonly string[], options: EnsureTopicsOptions): Promise<void>;
+  /** A new producer. Close it before the bus. */
+  producer(): Promise<BusProducer>;
+  /** A new member of `options.groupId`, subscribed to `options.topics`. Close it before the bus. */
+  consumer(options: BusConsumerOptions): Promise<BusConsumer>;
+  /** Closes the bus's own connections. Producers and consumers are closed by their owners first. */
+  close(): Promise<void>;
+}

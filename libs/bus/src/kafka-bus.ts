@@ -1,0 +1,145 @@
+/**
+ * The Bus on Kafka (kafkajs). Topics are created explicitly (brokers run with
+ * `auto.create.topics.enable=false`); producers are idempotent with one request in flight and
+ * serialised sends; consumers commit manually. One admin connection, opened on first use,
+ * answers topic questions; producers and consumers own their connections.
+ */
+import { replicatorError, type Logger } from '@database-replicator/core';
+import kafkajs from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import type {
+  Bus,
+  BusConsumer,
+  BusConsumerOptions,
+  BusProducer,
+  EnsureTopicsOptions,
+} from './bus.js';
+import { busClosed, topicNotFound } from './bus-errors.js';
+import { KafkaConsumer, type KafkaConsumerTiming } from './kafka-consumer.js';
+import { kafkaLogCreator } from './kafka-log.js';
+import { KafkaProducer } from './kafka-producer.js';
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+/** Options of {@link KafkaBus}. */
+export type KafkaBusOptions = Readonly<{
+  /** Bootstrap brokers, `host:port`. */
+  brokers: readonly string[];
+  /** Receives kafkajs's error lines (child `component: 'kafka'`). */
+  logger: Logger;
+  /** Client id sent to the brokers. Default `'database-replicator'`. */
+  clientId?: string;
+  /** Replication factor of created topics; `-1` takes the broker default. Default -1. */
+  replicationFactor?: number;
+  /** TCP connect timeout. Default 5000 ms. */
+  connectionTimeoutMs?: number;
+  /** A member silent this long leaves its group. Default 10 000 ms (the broker minimum is 6000). */
+  sessionTimeoutMs?: number;
+  /** Heartbeat interval of consumers; also how soon they notice a rebalance. Default 1000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Longest wait of a fetch for new data; `close()` waits for it. Default 500 ms. */
+  maxWaitTimeMs?: number;
+}>;
+
+export class KafkaBus implements Bus {
+  readonly #kafka: Kafka;
+  readonly #replicationFactor: number;
+  readonly #timing: KafkaConsumerTiming;
+  readonly #known = new Set<string>();
+  #admin: Promise<Admin> | undefined;
+  #closed = false;
+
+  constructor(options: KafkaBusOptions) {
+    this.#kafka = new KafkaClient({
+      clientId: options.clientId ?? 'database-replicator',
+      brokers: [...options.brokers],
+      connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+      logLevel: logLevel.ERROR,
+      logCreator: kafkaLogCreator(options.logger.child({ component: 'kafka' })),
+    });
+    this.#replicationFactor = options.replicationFactor ?? -1;
+    this.#timing = {
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000,
+      maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
+    };
+  }
+
+  async ensureTopics(names: readonly string[], options: EnsureTopicsOptions): Promise<void> {
+    const admin = await this.#connectedAdmin();
+    const existing = new Set(await admin.listTopics());
+    const missing = names.filter((name) => !existing.has(name));
+    if (missing.length > 0) {
+      // false when some already existed (a concurrent creator); the check below covers them.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: options.partitions,
+          replicationFactor: this.#replicationFactor,
+        })),
+      });
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+    for (const { name, partitions } of topics) {
+      if (partitions.length < options.partitions) {
+        throw replicatorError(
+          'REPL_BUS_TOPIC_MISMATCH',
+          `Topic "${name}" has ${partitions.length} partitions, fewer than the configured ${options.partitions}`,
+          {
+            details: { topic: name, partitions: partitions.length, configured: options.partitions },
+          },
+        );
+      }
+      this.#known.add(name);
+    }
+  }
+
+  async producer(): Promise<BusProducer> {
+    if (this.#closed) throw busClosed('Kafka bus');
+    return KafkaProducer.open(this.#kafka, (topic) => this.#topicExists(topic));
+  }
+
+  async consumer(options: BusConsumerOptions): Promise<BusConsumer> {
+    if (this.#closed) throw busClosed('Kafka bus');
+    for (const topic of options.topics) {
+      if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
+    }
+    return KafkaConsumer.open(this.#kafka, options, this.#timing);
+  }
+
+  /** Disconnects the admin client. Close producers and consumers first. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const admin = this.#admin;
+    this.#admin = undefined;
+    if (admin !== undefined) await (await admin.catch(() => undefined))?.disconnect();
+  }
+
+  /** Whether `topic` exists; positive answers are cached (topics are not deleted under us). */
+  async #topicExists(topic: string): Promise<boolean> {
+    if (this.#known.has(topic)) return true;
+    const admin = await this.#connectedAdmin();
+    if (!(await admin.listTopics()).includes(topic)) return false;
+    this.#known.add(topic);
+    return true;
+  }
+
+  #connectedAdmin(): Promise<Admin> {
+    if (this.#closed) return Promise.reject(busClosed('Kafka bus'));
+    if (this.#admin === undefined) {
+      const admin = this.#kafka.admin();
+      this.#admin = admin.connect().then(
+        () => admin,
+        (error: unknown) => {
+          this.#admin = undefined;
+          throw replicatorError('REPL_CONNECT_FAILED', 'Cannot reach the Kafka brokers', {
+            cause: error,
+          });
+        },
+      );
+    }
+    return this.#admin;
+  }
+}

@@ -132,3 +132,16 @@ export { buildDumpArguments, buildRestoreArguments } from './native/tool-argumen
 export type { DumpArguments, RestoreArguments, RestoreSection } from './native/tool-arguments.js';
 export { rowFilterAttributeNumbers } from './native/row-filter-columns.js';
 export { findKeylessTables } from './native/keyless-tables.js';
+
+// Target writer (issue 5): `_replicator` migrations and exactly-once batched apply
+export { migrateReplicatorSchema } from './writer/migrate.js';
+export type { MigrateOptions, MigrationResult } from './writer/migrate.js';
+export { applyChangeBatch } from './writer/apply-change-batch.js';
+export type { ApplyChangeBatchOptions } from './writer/apply-change-batch.js';
+export type { ApplyResult, BatchEvent, ChangeBatch } from './writer/change-batch.js';
+export { partitionKey, planChangeBatch } from './writer/plan-change-batch.js';
+export type { ChangePlan, PartitionAdvance, UpsertGroup } from './writer/plan-change-batch.js';
+export { TargetTableShapeCache, readTargetTableShape } from './writer/target-table-shape.js';
+export type { ColumnKind, TargetColumn, TargetTableShape } from './writer/target-table-shape.js';
+export { copyTextField, toPostgresText } from './writer/pg-text.js';
+export { OFFSETS_TABLE, REPLICATOR_SCHEMA } from './writer/replicator-schema.js';

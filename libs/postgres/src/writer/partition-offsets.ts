@@ -1,0 +1,68 @@
+/**
+ * The stored next offset per partition (`_replicator.offsets`), read and advanced inside the
+ * batch's transaction: the rows and the offsets that cover them commit together (ARCHITECTURE
+ * §4).
+ */
+import { quoteTable } from '@database-replicator/core';
+import type pg from 'pg';
+import { partitionKey, type PartitionAdvance } from './plan-change-batch.js';
+import { OFFSETS_TABLE } from './replicator-schema.js';
+
+type PartitionRef = Readonly<{ topic: string; partition: number }>;
+
+/**
+ * Locks the offset rows of `partitions` for this transaction (creating missing ones at offset 0)
+ * and returns their stored next offsets by {@link partitionKey}. A second loader holding the
+ * same partitions (during a rebalance) waits here, then sees what the first one committed.
+ */
+export async function lockPartitionOffsets(
+  client: pg.ClientBase,
+  consumerGroup: string,
+  partitions: readonly PartitionRef[],
+): Promise<Map<string, bigint>> {
+  // Sorted, so two loaders lock shared rows in the same order and cannot deadlock.
+  const sorted = [...partitions].sort((a, b) =>
+    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+  );
+  const topics = sorted.map((p) => p.topic);
+  const numbers = sorted.map((p) => p.partition);
+  await client.query(
+    `INSERT INTO ${quoteTable(OFFSETS_TABLE)} (consumer_group, topic, partition, next_offset, updated_at)
+     SELECT $1, u.topic, u.partition, 0, now() FROM unnest($2::text[], $3::int[]) AS u(topic, partition)
+     ON CONFLICT DO NOTHING`,
+    [consumerGroup, topics, numbers],
+  );
+  const { rows } = await client.query<{ topic: string; partition: number; next: string }>(
+    `SELECT o.topic, o.partition, o.next_offset::text AS next
+       FROM ${quoteTable(OFFSETS_TABLE)} o
+       JOIN unnest($2::text[], $3::int[]) AS u(topic, partition)
+         ON o.topic = u.topic AND o.partition = u.partition
+      WHERE o.consumer_group = $1
+      ORDER BY o.topic, o.partition
+        FOR UPDATE OF o`,
+    [consumerGroup, topics, numbers],
+  );
+  return new Map(rows.map((row) => [partitionKey(row.topic, row.partition), BigInt(row.next)]));
+}
+
+/** Moves the stored offsets forward to what the batch applied, with the last source position. */
+export async function advancePartitionOffsets(
+  client: pg.ClientBase,
+  consumerGroup: string,
+  advances: readonly PartitionAdvance[],
+): Promise<void> {
+  if (advances.length === 0) return;
+  await client.query(
+    `UPDATE ${quoteTable(OFFSETS_TABLE)} o
+        SET next_offset = u.next::bigint, source_position = u.position::jsonb, updated_at = now()
+       FROM unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS u(topic, partition, next, position)
+      WHERE o.consumer_group = $1 AND o.topic = u.topic AND o.partition = u.partition`,
+    [
+      consumerGroup,
+      advances.map((a) => a.topic),
+      advances.map((a) => a.partition),
+      advances.map((a) => a.nextOffset),
+      advances.map((a) => JSON.stringify(a.position)),
+    ],
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * Pure planning of a batch (ARCHITECTURE §4, §6): drop events the target already holds (bus
+ * offset below the stored next offset), then collapse the rest per key so that every key is
+ * written once, by one set-based statement.
+ *
+ * Collapse rules, in event order: the last event of a key wins; a delete after inserts is a
+ * delete; an insert after a delete is an upsert of the new row; an update listing
+ * `unchanged_columns` inherits those columns from an earlier upsert of the same batch (so an
+ * insert+update never loses a TOAST value), and otherwise leaves them out, so the stored value
+ * survives. An update that changes the key deletes the old key. A truncate forgets everything
+ * before it.
+ */
+import {
+  formatTableRef,
+  replicatorError,
+  type ChangeRow,
+  type JsonValue,
+  type SourcePosition,
+} from '@database-replicator/core';
+import type { BatchEvent, ChangeBatch } from './change-batch.js';
+
+/** Upsert rows that provide the same columns: one staging table and one statement. */
+export type UpsertGroup = Readonly<{
+  /** Provided columns, sorted; the key columns are among them. */
+  columns: readonly string[];
+  /**
+   * The rows lack columns the source did not send (unchanged TOAST): they only update stored
+   * rows, since inserting them would have to invent the missing values.
+   */
+  partial: boolean;
+  rows: readonly ChangeRow[];
+}>;
+
+/** Where a partition's stored offset moves to once the batch commits. */
+export type PartitionAdvance = Readonly<{
+  topic: string;
+  partition: number;
+  /** Highest applied offset + 1, decimal string. */
+  nextOffset: string;
+  /** Source position of that last applied event. */
+  position: SourcePosition;
+}>;
+
+/** What {@link planChangeBatch} decided. */
+export type ChangePlan = Readonly<{
+  /** Truncate the table before the deletes and upserts. */
+  truncate: boolean;
+  /** Key rows to delete (key columns only). */
+  deletes: readonly ChangeRow[];
+  upserts: readonly UpsertGroup[];
+  applied: number;
+  skipped: number;
+  /** Partitions with applied events, sorted by topic and partition. */
+  advances: readonly PartitionAdvance[];
+}>;
+
+type KeyState =
+  | Readonly<{ kind: 'delete'; key: ChangeRow }>
+  | Readonly<{ kind: 'upsert'; row: ChangeRow; unchanged: readonly string[] }>;
+
+const OFFSET = /^(?:0|[1-9][0-9]*)$/;
+
+/** Identifies a partition in maps: topic and partition number. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+/**
+ * Plans `batch` against the stored next offsets (`partitionKey` → offset; a missing partition
+ * has applied nothing).
+ *
+ * @throws ReplicatorError `REPL_WRITER_EVENT_INVALID` for an offset that is not a decimal
+ *   string or a row image without a key column.
+ */
+export function planChangeBatch(
+  batch: ChangeBatch,
+  storedNextOffsets: ReadonlyMap<string, bigint>,
+): ChangePlan {
+  const fresh: BatchEvent[] = [];
+  for (const item of batch.events) {
+    const stored = storedNextOffsets.get(partitionKey(item.topic, item.partition)) ?? 0n;
+    if (offsetOf(batch, item) >= stored) fresh.push(item);
+  }
+  const { states, truncate } = collapse(batch, fresh);
+  const deletes: ChangeRow[] = [];
+  const groups = new Map<string, { columns: string[]; partial: boolean; rows: ChangeRow[] }>();
+  for (const state of states.values()) {
+    if (state.kind === 'delete') {
+      deletes.push(state.key);
+      continue;
+    }
+    const columns = Object.keys(state.row).sort();
+    const partial = state.unchanged.length > 0;
+    const id = `${partial ? 'partial' : 'full'}\u0000${columns.join('\u0000')}`;
+    const group = groups.get(id) ?? { columns, partial, rows: [] };
+    group.rows.push(state.row);
+    groups.set(id, group);
+  }
+  return Object.freeze({
+    truncate,
+    deletes: Object.freeze(deletes),
+    upserts: Object.freeze([...groups.values()].map((group) => Object.freeze(group))),
+    applied: fresh.length,
+    skipped: batch.events.length - fresh.length,
+    advances: advancesOf(batch, fresh),
+  });
+}
+
+function collapse(
+  batch: ChangeBatch,
+  events: readonly BatchEvent[],
+): { states: Map<string, KeyState>; truncate: boolean } {
+  let states = new Map<string, KeyState>();
+  let truncate = false;
+  for (const item of events) {
+    const { event } = item;
+    if (event.op === 't') {
+      states = new Map();
+      truncate = true;
+    } else if (event.op === 'd') {
+      const key = keyOf(batch, item, event.before);
+      states.set(keyId(batch, key), { kind: 'delete', key });
+    } else {
+      upsert(batch, item, states);
+    }
+  }
+  return { states, truncate };
+}
+
+function upsert(batch: ChangeBatch, item: BatchEvent, states: Map<string, KeyState>): void {
+  const after = item.event.after ?? {};
+  const id = keyId(batch, keyOf(batch, item, item.event.after));
+  if (item.event.before !== null && item.event.op === 'u') {
+    // A key change: the old key's row is gone (a source that can send it as one update).
+    const oldKey = keyOf(batch, item, item.event.before);
+    const oldId = keyId(batch, oldKey);
+    if (oldId !== id) states.set(oldId, { kind: 'delete', key: oldKey });
+  }
+  const previous = states.get(id);
+  const unchanged = item.event.unchanged_columns ?? [];
+  const row =
+    previous?.kind === 'upsert' && unchanged.length > 0
+      ? inherit(previous.row, after, unchanged)
+      : after;
+  const missing = unchanged.filter((column) => row[column] === undefined);
+  states.set(id, { kind: 'upsert', row, unchanged: missing });
+}
+
+/** `after` plus the unchanged columns the earlier upsert of the same key provided. */
+function inherit(earlier: ChangeRow, after: ChangeRow, unchanged: readonly string[]): ChangeRow {
+  const row: Record<string, JsonValue> = { ...after };
+  for (const column of unchanged) {
+    const value = earlier[column];
+    if (value !== undefined) row[column] = value;
+  }
+  return row;
+}
+
+function keyOf(batch: ChangeBatch, item: BatchEvent, image: ChangeRow | null): ChangeRow {
+  const key: Record<string, JsonValue> = {};
+  for (const column of batch.keyColumns) {
+    const value = image?.[column];
+    if (value === undefined) {
+      throw replicatorError(
+        'REPL_WRITER_EVENT_INVALID',
+        `the '${item.event.op}' event at ${item.topic}[${item.partition}]@${item.offset} for ${formatTableRef(batch.table)} has no key column ${column}`,
+        { details: { table: formatTableRef(batch.table), column, offset: item.offset } },
+      );
+    }
+    key[column] = value;
+  }
+  return key;
+}
+
+function keyId(batch: ChangeBatch, key: ChangeRow): string {
+  return JSON.stringify(batch.keyColumns.map((column) => key[column]));
+}
+
+function offsetOf(batch: ChangeBatch, item: BatchEvent): bigint {
+  if (!OFFSET.test(item.offset)) {
+    throw replicatorError(
+      'REPL_WRITER_EVENT_INVALID',
+      `offset '${item.offset}' of an event at ${item.topic}[${item.partition}] for ${formatTableRef(batch.table)} is not a non-negative decimal string`,
+      { details: { table: formatTableRef(batch.table), offset: item.offset } },
+    );
+  }
+  return BigInt(item.offset);
+}
+
+function advancesOf(
+  batch: ChangeBatch,
+  events: readonly BatchEvent[],
+): readonly PartitionAdvance[] {
+  const last = new Map<string, { item: BatchEvent; offset: bigint }>();
+  for (const item of events) {
+    const id = partitionKey(item.topic, item.partition);
+    const offset = offsetOf(batch, item);
+    const seen = last.get(id);
+    if (seen === undefined || offset > seen.offset) last.set(id, { item, offset });
+  }
+  return Object.freeze(
+    [...last.values()]
+      .map(({ item, offset }) =>
+        Object.freeze({
+          topic: item.topic,
+          partition: item.partition,
+          nextOffset: String(offset + 1n),
+          position: item.event.source.position,
+        }),
+      )
+      .sort((a, b) =>
+        a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+      ),
+  );
+}

@@ -27,7 +27,7 @@ function urlWithDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();

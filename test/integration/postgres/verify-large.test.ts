@@ -7,12 +7,15 @@
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeWithServices } from '../../support/describe-with-services.js';
-import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
+import {
+  createTestDatabases,
+  type TestDatabases,
+  withClient,
+} from '../../support/postgres-databases.js';
 
 const CLI = fileURLToPath(
   new URL('../../../services/cli/bin/database-replicator.js', import.meta.url),
@@ -37,17 +40,6 @@ const reportSchema = z.object({
     }),
   ),
 });
-
-async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Milliseconds the baseline aggregate takes on both sides at once. */
 async function baselineMs(db: TestDatabases): Promise<number> {

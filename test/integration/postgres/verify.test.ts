@@ -6,12 +6,15 @@
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { describeWithServices } from '../../support/describe-with-services.js';
-import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
+import {
+  createTestDatabases,
+  type TestDatabases,
+  withClient,
+} from '../../support/postgres-databases.js';
 
 const CLI = fileURLToPath(
   new URL('../../../services/cli/bin/database-replicator.js', import.meta.url),
@@ -70,17 +73,6 @@ SELECT g,
 INSERT INTO composite SELECT r, i, r || i FROM unnest(ARRAY['eu', 'us', 'ap']) r, generate_series(1, 400) i;
 INSERT INTO nokey SELECT g, CASE WHEN g % 2 = 0 THEN '' END FROM generate_series(1, 100) g;
 INSERT INTO reordered SELECT g, 'a' || g, g * 2 FROM generate_series(1, 50) g;`;
-
-async function withClient<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Copies a table's rows source → target with COPY (text format), by column name. */
 async function copyRows(db: TestDatabases, table: string, columns: string): Promise<void> {

@@ -7,8 +7,8 @@
  */
 import { replicatorError } from '@database-replicator/core';
 import { connectPostgres, type PostgresClient } from '../connection.js';
-import { CheckpointStore } from './checkpoint-store.js';
-import { acquireJobLock } from './job-lock.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import { withJobCheckpoint } from './job-checkpoint.js';
 import { openNativeJob, type NativeJob } from './native-job.js';
 import type { NativeDatabaseReport, NativeInitOptions, NativeRunReport } from './native-options.js';
 import { prepareDatabase, type PreparedDatabase } from './prepare-database.js';
@@ -33,20 +33,7 @@ export async function runNativeInit(options: NativeInitOptions): Promise<NativeR
   );
   const opened: PostgresClient[] = [];
   try {
-    const lock = await acquireJobLock(options.stateDir, job.jobId);
-    try {
-      const store = await CheckpointStore.open(
-        options.stateDir,
-        job.jobId,
-        {
-          systemIdentifier: job.sourceIdentity.systemIdentifier,
-          database: job.pairs[0]?.source ?? '',
-        },
-        {
-          systemIdentifier: job.targetIdentity.systemIdentifier,
-          database: job.pairs[0]?.target ?? '',
-        },
-      );
+    return await withJobCheckpoint(options.stateDir, job, async (store) => {
       const prepared = await prepareAll(options, job, opened);
       const reports: NativeDatabaseReport[] = [];
       for (const { database, source } of prepared) {
@@ -58,9 +45,7 @@ export async function runNativeInit(options: NativeInitOptions): Promise<NativeR
         checkpointPath: job.checkpointPath,
         databases: Object.freeze(reports),
       });
-    } finally {
-      await lock.release();
-    }
+    });
   } finally {
     for (const client of opened.reverse()) await client.close();
     await job.close();

@@ -6,10 +6,10 @@
  */
 import { replicatorError, type Logger } from '@database-replicator/core';
 import { connectPostgres, type PostgresClient } from '../connection.js';
-import { CheckpointStore } from './checkpoint-store.js';
+import type { CheckpointStore } from './checkpoint-store.js';
 import { buildConninfo } from './conninfo.js';
 import { SUBSCRIPTION_START_TIMEOUT_MS } from './constants.js';
-import { acquireJobLock } from './job-lock.js';
+import { withJobCheckpoint } from './job-checkpoint.js';
 import type { NativeDatabaseState } from './native-checkpoint.js';
 import { openNativeJob, type NativeJob } from './native-job.js';
 import { nativeObjectNames } from './native-names.js';
@@ -48,20 +48,7 @@ export async function runNativeSync(options: NativeSyncOptions): Promise<NativeS
     options.logger,
   );
   try {
-    const lock = await acquireJobLock(options.stateDir, job.jobId);
-    try {
-      const store = await CheckpointStore.open(
-        options.stateDir,
-        job.jobId,
-        {
-          systemIdentifier: job.sourceIdentity.systemIdentifier,
-          database: job.pairs[0]?.source ?? '',
-        },
-        {
-          systemIdentifier: job.targetIdentity.systemIdentifier,
-          database: job.pairs[0]?.target ?? '',
-        },
-      );
+    return await withJobCheckpoint(options.stateDir, job, async (store) => {
       const targets = await findSyncTargets(options, job, store);
       const databases: NativeSyncDatabaseReport[] = [];
       for (const target of targets) {
@@ -69,9 +56,7 @@ export async function runNativeSync(options: NativeSyncOptions): Promise<NativeS
         databases.push(await syncDatabase(options, store, target));
       }
       return Object.freeze({ jobId: job.jobId, databases: Object.freeze(databases) });
-    } finally {
-      await lock.release();
-    }
+    });
   } finally {
     await job.close();
   }

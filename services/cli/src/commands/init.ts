@@ -7,6 +7,7 @@
  */
 import { replicatorError, type Secret } from '@database-replicator/core';
 import { runNativeInit, type NativeRunReport } from '@database-replicator/postgres';
+import { requireEndpoints } from '../endpoints.js';
 import { EXIT, type CommandContext, type CommandHandler } from '../command-context.js';
 import { formatBytes, renderJson, renderTable } from '../output.js';
 
@@ -39,14 +40,7 @@ export function nativeEndpoints(
   ctx: CommandContext,
   command: string,
 ): Readonly<{ source: Secret; target: Secret }> {
-  const { source, target } = ctx.config;
-  if (source === undefined || target === undefined) {
-    const missing =
-      source === undefined ? '--source (or DR_SOURCE_URL)' : '--target (or DR_TARGET_URL)';
-    throw replicatorError('REPL_CLI_USAGE', `${command} needs ${missing}`, {
-      fix: 'Pass the URL in DR_SOURCE_URL / DR_TARGET_URL (keeps passwords out of the process list) or with --source / --target.',
-    });
-  }
+  const { source, target } = requireEndpoints(ctx.config, command);
   const via = ctx.line.values.via ?? 'native';
   if (via !== 'native' && via !== 'pipeline') {
     throw replicatorError('REPL_CLI_USAGE', `--via "${via}" is not native or pipeline`, {

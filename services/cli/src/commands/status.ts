@@ -25,6 +25,7 @@ import {
   type ReplicationStatus,
   type SubscriptionStatus,
 } from '@database-replicator/postgres';
+import { requirePostgresEndpoints } from '../endpoints.js';
 import { EXIT, type CommandContext, type CommandHandler } from '../command-context.js';
 import { formatBytes, renderJson, renderTable } from '../output.js';
 
@@ -106,23 +107,8 @@ function nativeEndpoints(
   config: ReplicatorConfig,
   command: string,
 ): { sourceUrl: Secret; targetUrl: Secret } {
-  if (config.source === undefined || config.target === undefined) {
-    throw replicatorError(
-      'REPL_CLI_USAGE',
-      `${command} needs the source and the target: --source and --target (or DR_SOURCE_URL and DR_TARGET_URL)`,
-      {
-        fix: `Pass both URLs, e.g. DR_SOURCE_URL=… DR_TARGET_URL=… database-replicator ${command}.`,
-      },
-    );
-  }
-  if (config.source.kind !== 'postgres') {
-    throw replicatorError(
-      'REPL_NOT_IMPLEMENTED',
-      `${command} for a ${config.source.kind} source (the pipeline path) is not implemented yet`,
-      { fix: `Use ${command} with a PostgreSQL source replicated natively.` },
-    );
-  }
-  return { sourceUrl: config.source.url, targetUrl: config.target.url };
+  const { source, target } = requirePostgresEndpoints(config, command);
+  return { sourceUrl: source.url, targetUrl: target.url };
 }
 
 /**

@@ -4,13 +4,14 @@
  * when no check failed (warnings allowed) and 1 when one did; an unreachable server is a failed
  * check, not an error.
  */
-import { replicatorError, type ReplicatorConfig } from '@database-replicator/core';
+import { replicatorError } from '@database-replicator/core';
 import { validatePostgres, type ValidationReport } from '@database-replicator/postgres';
+import { requireEndpoints } from '../endpoints.js';
 import { EXIT, type CommandHandler } from '../command-context.js';
 import { renderJson, renderTable } from '../output.js';
 
 export const runValidate: CommandHandler = async ({ config, io, logger }) => {
-  const { source, target } = endpoints(config);
+  const { source, target } = requireEndpoints(config, 'validate');
   if (source.kind !== 'postgres') {
     throw replicatorError(
       'REPL_NOT_IMPLEMENTED',
@@ -27,18 +28,6 @@ export const runValidate: CommandHandler = async ({ config, io, logger }) => {
   io.stdout(config.json ? renderJson(report) : renderReport(report));
   return report.ok ? EXIT.ok : EXIT.checkFailed;
 };
-
-function endpoints(config: ReplicatorConfig) {
-  const { source, target } = config;
-  if (source === undefined || target === undefined) {
-    const missing = source === undefined ? 'source' : 'target';
-    throw replicatorError('REPL_CONFIG_INVALID', `validate needs a ${missing} database URL`, {
-      fix: `Pass --${missing} URL or set DR_${missing.toUpperCase()}_URL (the environment keeps the password out of the process list).`,
-      details: { configKey: missing },
-    });
-  }
-  return { source, target };
-}
 
 function renderReport(report: ValidationReport): string {
   const rows = report.checks.map((c) => [c.title, c.status, c.detail, c.fix ?? '']);

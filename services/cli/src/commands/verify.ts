@@ -4,11 +4,7 @@
  * the differing keys, or the whole report with --json. Exits 0 when every table matches, 1 when
  * any differs, 3 when verification itself failed.
  */
-import {
-  parseTableListFlag,
-  replicatorError,
-  type ReplicatorConfig,
-} from '@database-replicator/core';
+import { parseTableListFlag, replicatorError } from '@database-replicator/core';
 import {
   verifyTables,
   type KeyObject,
@@ -16,6 +12,7 @@ import {
   type VerifyReport,
 } from '@database-replicator/pipeline';
 import { openPostgresVerify } from '@database-replicator/postgres';
+import { requireEndpoints } from '../endpoints.js';
 import { EXIT, type CommandHandler } from '../command-context.js';
 import { renderJson, renderTable } from '../output.js';
 
@@ -28,7 +25,7 @@ export const runVerify: CommandHandler = async ({ config, line, io, logger, sign
       fix: 'Run verify without --repair; re-copying mismatching ranges arrives with issue 7.',
     });
   }
-  const { source, target } = endpoints(config);
+  const { source, target } = requireEndpoints(config, 'verify');
   if (source.kind !== 'postgres') {
     throw replicatorError(
       'REPL_NOT_IMPLEMENTED',
@@ -60,18 +57,6 @@ export const runVerify: CommandHandler = async ({ config, line, io, logger, sign
   io.stdout(config.json ? renderJson(report) : renderReport(report, Date.now() - started));
   return report.ok ? EXIT.ok : EXIT.checkFailed;
 };
-
-function endpoints(config: ReplicatorConfig) {
-  const { source, target } = config;
-  if (source === undefined || target === undefined) {
-    const missing = source === undefined ? 'source' : 'target';
-    throw replicatorError('REPL_CONFIG_INVALID', `verify needs a ${missing} database URL`, {
-      fix: `Pass --${missing} URL or set DR_${missing.toUpperCase()}_URL (the environment keeps the password out of the process list).`,
-      details: { configKey: missing },
-    });
-  }
-  return { source, target };
-}
 
 function formatKey(key: KeyObject): string {
   const parts = Object.entries(key).map(([column, value]) => `${column}=${value}`);

@@ -215,6 +215,11 @@ export const ERROR_CATALOGUE = Object.freeze({
     'A batch of changes could not be applied to the target',
     'Read the server message (constraint, type or permission error), fix the target table or the value, then restart: the batch was rolled back and will be applied again.',
   ),
+  // loader (pipeline)
+  REPL_LOADER_TABLE_UNKNOWN: entry(
+    'The loader does not know the key columns of a change event table',
+    'Include the table in the replication plan (or create it on the target with a primary key) and restart; the event went to the dead-letter topic.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

@@ -25,3 +25,18 @@ export { FULL_RANGE, keyObject, keyString, splitRange } from './verify/key-range
 export type { KeyRange, RowKey } from './verify/key-range.js';
 export { diffRows } from './verify/diff-rows.js';
 export type { RowDiff } from './verify/diff-rows.js';
+
+// Loader
+export { runLoader } from './loader/run-loader.js';
+export type { LoaderOptions, LoaderProgress, LoaderStats } from './loader/run-loader.js';
+export type {
+  ApplyBatch,
+  ApplyCounts,
+  ChangeApplier,
+  DeadLetter,
+  DeadLetterSink,
+  LoaderBatch,
+  LoaderConsumer,
+  LoaderEvent,
+  LoaderRecord,
+} from './loader/loader-ports.js';

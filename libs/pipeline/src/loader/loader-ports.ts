@@ -1,0 +1,88 @@
+/**
+ * What the loader needs from the bus, the target and the dead-letter topic, declared here as the
+ * subset it calls (STYLE: contracts declare only the methods we use). `BusConsumer` of
+ * @database-replicator/bus and a wrapper of `applyChangeBatch` of @database-replicator/postgres
+ * match these structurally, so libs/pipeline imports neither a transport nor an engine.
+ */
+import type { ChangeEvent, TableId } from '@database-replicator/core';
+
+/** A message as read from the bus; `offset` is an int64 as a decimal string. */
+export type LoaderRecord = Readonly<{
+  key: string | null;
+  /** `null`: a tombstone (follows a delete, for log compaction); the loader ignores it. */
+  value: string | null;
+  offset: string;
+}>;
+
+/** Consecutive messages of one partition, in offset order. */
+export type LoaderBatch = Readonly<{
+  topic: string;
+  partition: number;
+  messages: readonly LoaderRecord[];
+}>;
+
+/**
+ * The subset of a bus consumer the loader uses. Its iteration must end when the loader's signal
+ * aborts (a `BusConsumer` created with the same `signal` does).
+ */
+export interface LoaderConsumer extends AsyncIterable<LoaderBatch> {
+  /** Commits `offset`, the next offset to read (last processed + 1). */
+  commit(topic: string, partition: number, offset: string): Promise<void>;
+}
+
+/** One validated event with the bus coordinates it was read at. */
+export type LoaderEvent = Readonly<{
+  event: ChangeEvent;
+  topic: string;
+  partition: number;
+  offset: string;
+}>;
+
+/** Events of ONE table, in offset order per partition: what {@link ChangeApplier.apply} gets. */
+export type ApplyBatch = Readonly<{
+  /** Offsets are stored per consumer group in the target. */
+  consumerGroup: string;
+  table: TableId;
+  keyColumns: readonly string[];
+  events: readonly LoaderEvent[];
+}>;
+
+/** Counts of one {@link ChangeApplier.apply} call. */
+export type ApplyCounts = Readonly<{
+  /** Events past the stored offsets, applied by this call. */
+  applied: number;
+  /** Events at or below the stored offsets (a replay), skipped. */
+  skipped: number;
+}>;
+
+/**
+ * Applies a batch to the target in one transaction together with the offsets it covers, so a
+ * replay is skipped (exactly-once effect, ARCHITECTURE §4).
+ */
+export interface ChangeApplier {
+  /**
+   * @throws ReplicatorError `REPL_WRITER_TARGET_TABLE_INVALID`, `REPL_WRITER_EVENT_INVALID` or
+   *   `REPL_WRITER_APPLY_FAILED` for a batch that cannot be applied (nothing of it is applied);
+   *   transient failures (see `isTransientError`) are retried by the loader.
+   */
+  apply(batch: ApplyBatch): Promise<ApplyCounts>;
+}
+
+/** A message the loader could not apply, with why. */
+export type DeadLetter = Readonly<{
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  /** The error message: what failed and where. */
+  reason: string;
+  /** The `ReplicatorError` code, e.g. `REPL_EVENT_INVALID`. */
+  code: string;
+}>;
+
+/** Where poison messages go (a dead-letter topic). */
+export interface DeadLetterSink {
+  /** Resolves once the letter is durably stored. */
+  send(letter: DeadLetter): Promise<void>;
+}

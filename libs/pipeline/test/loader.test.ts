@@ -1,0 +1,240 @@
+/**
+ * The loader loop against an in-memory consumer (a queue of batches that ends when drained or
+ * aborted) and a recording applier that rejects chosen offsets as a writer would: the whole
+ * batch fails with a poison code, so the loader must isolate the poison event.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  replicatorError,
+  serializeChangeEvent,
+  type ChangeEvent,
+} from '@database-replicator/core';
+import {
+  runLoader,
+  type ApplyBatch,
+  type ChangeApplier,
+  type DeadLetter,
+  type LoaderBatch,
+  type LoaderConsumer,
+  type LoaderOptions,
+} from '@database-replicator/pipeline';
+
+const logger = createLogger({ level: 'silent' });
+
+function event(table: string, id: number, op: ChangeEvent['op'] = 'c'): ChangeEvent {
+  const row = { id, v: `${table}-${id}` };
+  return {
+    op,
+    before: op === 'd' ? row : null,
+    after: op === 'd' ? null : row,
+    ts_ms: 0,
+    source: {
+      connector: 'postgresql',
+      name: 'src',
+      db: 'app',
+      schema: 'public',
+      table,
+      snapshot: 'false',
+      position: { kind: 'postgres', lsn: '0/1', txIndex: 0 },
+      ts_ms: 0,
+    },
+  };
+}
+
+function batch(partition: number, first: number, values: (string | null)[]): LoaderBatch {
+  return {
+    topic: 't',
+    partition,
+    messages: values.map((value, i) => ({
+      key: `k${first + i}`,
+      value,
+      offset: String(first + i),
+    })),
+  };
+}
+
+/** Yields the batches in turn, then ends; stops early when `signal` aborts. */
+class FakeConsumer implements LoaderConsumer {
+  readonly commits: string[] = [];
+  readonly log: string[];
+  readonly #batches: LoaderBatch[];
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(batches: LoaderBatch[], log: string[], signal?: AbortSignal) {
+    this.#batches = batches;
+    this.log = log;
+    this.#signal = signal;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<LoaderBatch> {
+    for (const item of this.#batches) {
+      if (this.#signal?.aborted === true) return;
+      await Promise.resolve();
+      yield item;
+    }
+  }
+
+  commit(topic: string, partition: number, offset: string): Promise<void> {
+    this.commits.push(`${topic}/${partition}@${offset}`);
+    this.log.push(`commit ${partition}@${offset}`);
+    return Promise.resolve();
+  }
+}
+
+/** Records every apply; a batch containing a rejected offset fails as a whole. */
+class RecordingApplier implements ChangeApplier {
+  readonly calls: ApplyBatch[] = [];
+  readonly log: string[];
+  readonly #rejected: ReadonlySet<string>;
+  #transientFailures: number;
+
+  constructor(log: string[], rejected: string[] = [], transientFailures = 0) {
+    this.log = log;
+    this.#rejected = new Set(rejected);
+    this.#transientFailures = transientFailures;
+  }
+
+  apply(input: ApplyBatch): Promise<{ applied: number; skipped: number }> {
+    if (this.#transientFailures > 0) {
+      this.#transientFailures -= 1;
+      const cause = Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      return Promise.reject(
+        replicatorError('REPL_WRITER_APPLY_FAILED', 'lost connection', { cause }),
+      );
+    }
+    const bad = input.events.find((e) => this.#rejected.has(e.offset));
+    if (bad !== undefined) {
+      return Promise.reject(
+        replicatorError(
+          'REPL_WRITER_APPLY_FAILED',
+          `value rejected at offset ${bad.offset} of ${input.table.table}`,
+        ),
+      );
+    }
+    this.calls.push(input);
+    this.log.push(`apply ${input.table.table} ${input.events.map((e) => e.offset).join(',')}`);
+    return Promise.resolve({ applied: input.events.length, skipped: 0 });
+  }
+}
+
+class DeadLetters {
+  readonly letters: DeadLetter[] = [];
+  send(letter: DeadLetter): Promise<void> {
+    this.letters.push(letter);
+    return Promise.resolve();
+  }
+}
+
+function setup(
+  batches: LoaderBatch[],
+  options: { rejected?: string[]; transientFailures?: number; signal?: AbortSignal } = {},
+) {
+  const log: string[] = [];
+  const consumer = new FakeConsumer(batches, log, options.signal);
+  const applier = new RecordingApplier(log, options.rejected, options.transientFailures);
+  const deadLetters = new DeadLetters();
+  const loaderOptions: LoaderOptions = {
+    consumer,
+    applier,
+    deadLetters,
+    keyColumnsOf: (table) => (table.table === 'unknown' ? undefined : ['id']),
+    consumerGroup: 'g',
+    logger,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  };
+  return { log, consumer, applier, deadLetters, loaderOptions };
+}
+
+const ser = serializeChangeEvent;
+
+describe('runLoader', () => {
+  it('groups a batch by table in offset order and commits last + 1 after every apply', async () => {
+    const { log, applier, loaderOptions } = setup([
+      batch(0, 10, [ser(event('a', 1)), ser(event('b', 1)), ser(event('a', 2)), null]),
+      batch(1, 0, [ser(event('b', 2, 'd'))]),
+    ]);
+    const stats = await runLoader(loaderOptions);
+    expect(log).toEqual(['apply a 10,12', 'apply b 11', 'commit 0@14', 'apply b 0', 'commit 1@1']);
+    expect(applier.calls[0]).toMatchObject({
+      consumerGroup: 'g',
+      table: { schema: 'public', table: 'a' },
+      keyColumns: ['id'],
+    });
+    expect(applier.calls[0]?.events.map((e) => e.event.after)).toEqual([
+      { id: 1, v: 'a-1' },
+      { id: 2, v: 'a-2' },
+    ]);
+    expect(stats).toEqual({ applied: 4, skipped: 0, deadLettered: 0, tombstones: 1 });
+  });
+
+  it('splits a consumer batch into chunks of maxBatchMessages, each committed', async () => {
+    const { log, loaderOptions } = setup([
+      batch(0, 0, [ser(event('a', 1)), ser(event('a', 2)), ser(event('a', 3))]),
+    ]);
+    await runLoader({ ...loaderOptions, maxBatchMessages: 2 });
+    expect(log).toEqual(['apply a 0,1', 'commit 0@2', 'apply a 2', 'commit 0@3']);
+  });
+
+  it('dead-letters invalid JSON, schema-invalid events, unknown tables and a rejected event, applying the rest', async () => {
+    const invalid = JSON.stringify({ ...event('a', 9), op: 'x' });
+    const { log, deadLetters, loaderOptions } = setup(
+      [
+        batch(0, 0, [
+          ser(event('a', 1)),
+          '{not json',
+          invalid,
+          ser(event('unknown', 1)),
+          ser(event('a', 2)),
+          ser(event('a', 3)),
+          ser(event('a', 4)),
+        ]),
+      ],
+      { rejected: ['5'] },
+    );
+    const stats = await runLoader(loaderOptions);
+    expect(log).toEqual(['apply a 0', 'apply a 4', 'apply a 6', 'commit 0@7']);
+    expect(deadLetters.letters.map((l) => [l.offset, l.code, l.key])).toEqual([
+      ['1', 'REPL_EVENT_INVALID', 'k1'],
+      ['2', 'REPL_EVENT_INVALID', 'k2'],
+      ['3', 'REPL_LOADER_TABLE_UNKNOWN', 'k3'],
+      ['5', 'REPL_WRITER_APPLY_FAILED', 'k5'],
+    ]);
+    expect(deadLetters.letters[0]).toMatchObject({ topic: 't', partition: 0, value: '{not json' });
+    expect(deadLetters.letters[0]?.reason).toMatch(/not valid JSON/);
+    expect(deadLetters.letters[2]?.reason).toMatch(/public\.unknown/);
+    expect(deadLetters.letters[3]?.reason).toBe('value rejected at offset 5 of a');
+    expect(stats).toEqual({ applied: 3, skipped: 0, deadLettered: 4, tombstones: 0 });
+  });
+
+  it('retries a transient apply failure instead of dead-lettering it', async () => {
+    const { log, deadLetters, loaderOptions } = setup([batch(0, 0, [ser(event('a', 1))])], {
+      transientFailures: 1,
+    });
+    await runLoader({ ...loaderOptions, maxAttempts: 3 });
+    expect(log).toEqual(['apply a 0', 'commit 0@1']);
+    expect(deadLetters.letters).toEqual([]);
+  });
+
+  it('throws a non-poison failure without committing the batch', async () => {
+    const { consumer, loaderOptions } = setup([batch(0, 0, [ser(event('a', 1))])]);
+    const failing: ChangeApplier = {
+      apply: () => Promise.reject(replicatorError('REPL_BUS_CLOSED', 'closed')),
+    };
+    await expect(runLoader({ ...loaderOptions, applier: failing })).rejects.toMatchObject({
+      code: 'REPL_BUS_CLOSED',
+    });
+    expect(consumer.commits).toEqual([]);
+  });
+
+  it('stops cleanly on abort after committing the batch in flight', async () => {
+    const aborter = new AbortController();
+    const { log, loaderOptions } = setup(
+      [batch(0, 0, [ser(event('a', 1))]), batch(0, 1, [ser(event('a', 2))])],
+      { signal: aborter.signal },
+    );
+    const stats = await runLoader({ ...loaderOptions, onCommit: () => aborter.abort() });
+    expect(log).toEqual(['apply a 0', 'commit 0@1']);
+    expect(stats.applied).toBe(1);
+  });
+});

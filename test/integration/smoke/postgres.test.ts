@@ -133,11 +133,15 @@ describeWithServices(['postgres'], 'postgres smoke', () => {
       { acknowledge: { auto: false, timeoutSeconds: 0 } },
     );
     service = replication;
+    // The slot is acknowledged with the transaction's commit-end LSN (what a replicator stores
+    // as its checkpoint): the insert's own LSN can equal the slot's starting point.
     const received = new Promise<{ lsn: string; insert: Pgoutput.MessageInsert }>(
       (resolve, reject) => {
-        replication.on('data', (lsn: string, message: Pgoutput.Message) => {
-          if (message.tag === 'insert' && message.relation.name === table) {
-            resolve({ lsn, insert: message });
+        let insert: Pgoutput.MessageInsert | undefined;
+        replication.on('data', (_lsn: string, message: Pgoutput.Message) => {
+          if (message.tag === 'insert' && message.relation.name === table) insert = message;
+          if (message.tag === 'commit' && insert !== undefined && message.commitEndLsn !== null) {
+            resolve({ lsn: message.commitEndLsn, insert });
           }
         });
         replication.on('error', reject);
@@ -149,13 +153,14 @@ describeWithServices(['postgres'], 'postgres smoke', () => {
     );
 
     await src.query(`insert into ${table} (id, name) values (1, 'first row')`);
-    const { lsn, insert } = await within('pgoutput insert message', 15_000, received);
+    const { lsn, insert } = await within('pgoutput insert and commit', 15_000, received);
 
     expect(insert.relation.schema).toBe('public');
     expect(insert.new).toEqual({ id: 1, name: 'first row' });
-    // Nothing was acknowledged yet, so the slot has not moved. (The insert may start exactly at
-    // the slot's initial confirmed_flush_lsn when it is the first record after slot creation.)
+    // Nothing was acknowledged yet, so the slot has not moved.
     expect(await confirmedFlush()).toBe(createdAt);
+    expect(await lsnAtLeast(lsn, createdAt)).toBe(true);
+    expect(lsn).not.toBe(createdAt);
 
     expect(await replication.acknowledge(lsn)).toBe(true);
     await eventually(`confirmed_flush_lsn of ${slot} reaches ${lsn}`, 10_000, async () =>

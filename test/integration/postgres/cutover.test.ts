@@ -5,18 +5,13 @@
  * the source's values, an insert with the default id succeeding on the target, and the
  * subscription, slot and publication disabled or gone.
  */
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
-
-const CLI = fileURLToPath(
-  new URL('../../../services/cli/bin/database-replicator.js', import.meta.url),
-);
 
 // Serial, identity ALWAYS and identity BY DEFAULT keys, an odd name, and a free sequence.
 const DDL = `
@@ -82,10 +77,7 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
 }
 
 function run(db: TestDatabases, args: string[]) {
-  return execa('node', [CLI, ...args], {
-    env: { ...process.env, DR_SOURCE_URL: db.sourceUrl, DR_TARGET_URL: db.targetUrl },
-    reject: false,
-  });
+  return runCliProcess(args, db);
 }
 
 async function sequenceValues(query: TestDatabases['source']): Promise<Record<string, string>> {

@@ -11,8 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
 import {
   createTestDatabases,
@@ -23,14 +23,10 @@ import {
 import { waitForReplicationCatchUp } from '../../support/replication-wait.js';
 import { createWriterTables, startSourceWriter } from '../../support/source-writer.js';
 
-const CLI = 'services/cli/bin/database-replicator.js';
 const MAIN_ROWS = 20_000;
 
 function cli(args: string[], sourceUrl: string, targetUrl: string) {
-  return execa('node', [CLI, ...args], {
-    env: { ...process.env, DR_SOURCE_URL: sourceUrl, DR_TARGET_URL: targetUrl },
-    reject: false,
-  });
+  return runCliProcess(args, { sourceUrl, targetUrl });
 }
 
 async function rows(url: string, sql: string, params: unknown[] = []): Promise<string[]> {

@@ -3,16 +3,11 @@
  * built CLI as a child process against a publication and subscription set up by hand here (not by
  * `init`), so the command is proven to read any native replication from the catalogs alone.
  */
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
+import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
-
-const CLI = fileURLToPath(
-  new URL('../../../services/cli/bin/database-replicator.js', import.meta.url),
-);
 
 const DDL = `
 CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL);
@@ -57,10 +52,7 @@ async function replicate(db: TestDatabases, subscription: string): Promise<void>
 }
 
 function run(db: TestDatabases, args: string[]) {
-  return execa('node', [CLI, ...args], {
-    env: { ...process.env, DR_SOURCE_URL: db.sourceUrl, DR_TARGET_URL: db.targetUrl },
-    reject: false,
-  });
+  return runCliProcess(args, db);
 }
 
 async function statusJson(db: TestDatabases): Promise<Status> {

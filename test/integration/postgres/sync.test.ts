@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
 import {
   createTestDatabases,
@@ -16,8 +16,6 @@ import {
   type TestDatabases,
 } from '../../support/postgres-databases.js';
 import { waitForReplicationCatchUp } from '../../support/replication-wait.js';
-
-const CLI = 'services/cli/bin/database-replicator.js';
 
 describeWithServices(['postgres'], 'sync (native)', () => {
   let db: TestDatabases;
@@ -38,10 +36,7 @@ describeWithServices(['postgres'], 'sync (native)', () => {
   });
 
   function run(command: string, args: string[] = [], dir = stateDir) {
-    return execa('node', [CLI, command, '--state-dir', dir, ...args], {
-      env: { ...process.env, DR_SOURCE_URL: db.sourceUrl, DR_TARGET_URL: db.targetUrl },
-      reject: false,
-    });
+    return runCliProcess([command, '--state-dir', dir, ...args], db);
   }
 
   async function expectInSync(): Promise<void> {

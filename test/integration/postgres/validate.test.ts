@@ -4,19 +4,14 @@
  * environment. Each case breaks one prerequisite and asserts the failed row and its fix.
  */
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
 import {
   createTestDatabases,
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
-
-const CLI = fileURLToPath(
-  new URL('../../../services/cli/bin/database-replicator.js', import.meta.url),
-);
 
 type Check = { id: string; title: string; status: string; detail: string; fix: string | null };
 type Report = { ok: boolean; checks: Check[] };
@@ -70,10 +65,7 @@ function changeUrl(
 }
 
 async function validate(sourceUrl: string, targetUrl: string, args: string[] = []) {
-  const result = await execa('node', [CLI, 'validate', ...args], {
-    env: { ...process.env, DR_SOURCE_URL: sourceUrl, DR_TARGET_URL: targetUrl },
-    reject: false,
-  });
+  const result = await runCliProcess(['validate', ...args], { sourceUrl, targetUrl });
   return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 }
 

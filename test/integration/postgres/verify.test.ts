@@ -4,21 +4,16 @@
  * init), then changed by hand; the test asserts exactly which keys verify reports.
  */
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
+import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import {
   createTestDatabases,
   type TestDatabases,
   withClient,
 } from '../../support/postgres-databases.js';
-
-const CLI = fileURLToPath(
-  new URL('../../../services/cli/bin/database-replicator.js', import.meta.url),
-);
 
 const keySchema = z.record(z.string(), z.string());
 const reportSchema = z
@@ -87,10 +82,7 @@ async function copyRows(db: TestDatabases, table: string, columns: string): Prom
 }
 
 async function verify(db: TestDatabases, args: string[] = []) {
-  return execa('node', [CLI, 'verify', ...args], {
-    env: { ...process.env, DR_SOURCE_URL: db.sourceUrl, DR_TARGET_URL: db.targetUrl },
-    reject: false,
-  });
+  return runCliProcess(['verify', ...args], db);
 }
 
 async function verifyJson(db: TestDatabases, args: string[] = []) {
@@ -252,9 +244,9 @@ describeWithServices(['postgres'], 'verify (PostgreSQL → PostgreSQL)', () => {
   it('fails with exit 3 and a coded error when the target is unreachable', async () => {
     const target = new URL(db.targetUrl);
     target.port = '1';
-    const result = await execa('node', [CLI, 'verify'], {
-      env: { ...process.env, DR_SOURCE_URL: db.sourceUrl, DR_TARGET_URL: target.toString() },
-      reject: false,
+    const result = await runCliProcess(['verify'], {
+      sourceUrl: db.sourceUrl,
+      targetUrl: target.toString(),
     });
     expect(result.exitCode).toBe(3);
     expect(result.stderr).toContain('REPL_CONNECT_FAILED');

@@ -41,3 +41,25 @@ wait_until() {
     sleep 0.5
   done
 }
+
+# apt_install_server UNIT PKG...: installs server packages without letting their postinst start
+# the packaged default instance (it is not ours and may take a port): a policy-rc.d that exits 101
+# makes invoke-rc.d / deb-systemd-invoke skip it. An existing policy-rc.d (Docker images have one)
+# is left as it is; ours is removed afterwards. Where systemd runs, UNIT is disabled and stopped.
+apt_install_server() {
+  local unit="$1"
+  shift
+  local policy=/usr/sbin/policy-rc.d marker="# database-replicator apt_install_server $$"
+  local ours=0 rc=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n%s\nexit 101\n' "$marker" >"$policy" && chmod 755 "$policy" && ours=1
+  fi
+  (apt_install "$@") || rc=$?
+  if [ "$ours" = 1 ] && grep -qxF "$marker" "$policy" 2>/dev/null; then
+    rm -f "$policy"
+  fi
+  [ "$rc" = 0 ] || return "$rc"
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  fi
+}

@@ -83,28 +83,14 @@ mariadb_install() {
     && _mariadb_bin mariadb >/dev/null && _mariadb_bin mariadb-admin >/dev/null; then
     return 0
   fi
-  # The package's postinst would start its own instance on 3306 (not ours). policy-rc.d exit 101
-  # makes invoke-rc.d / deb-systemd-invoke skip that. An existing policy-rc.d (Docker images have
-  # one) is left as it is; ours is removed afterwards.
-  local policy=/usr/sbin/policy-rc.d marker="# database-replicator mariadb.sh $$"
-  local ours=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\n%s\nexit 101\n' "$marker" >"$policy" && chmod 755 "$policy" && ours=1
-  fi
+  # Its postinst would start a packaged instance on 3306; ours runs from our own config.
   local rc=0
-  (apt_install "${MARIADB_PACKAGES[@]}") || rc=$?
-  if [ "$ours" = 1 ] && grep -qxF "$marker" "$policy" 2>/dev/null; then
-    rm -f "$policy"
-  fi
+  apt_install_server mariadb.service "${MARIADB_PACKAGES[@]}" || rc=$?
   [ "$rc" = 0 ] || die "mariadb: installing ${MARIADB_PACKAGES[*]} failed"
   local b
   for b in mariadbd mariadb-install-db mariadb mariadb-admin; do
     _mariadb_bin "$b" >/dev/null || die "mariadb: $b missing after installing ${MARIADB_PACKAGES[*]}"
   done
-  # Where systemd runs, keep the packaged default instance off; it is not ours and not needed.
-  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now mariadb.service >/dev/null 2>&1 || true
-  fi
 }
 
 mariadb_write_config() {

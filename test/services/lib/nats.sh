@@ -34,25 +34,10 @@ nats_install() {
   if [ -x "$NATS_BIN" ] && command -v curl >/dev/null 2>&1; then
     return 0
   fi
-  # The package ships a systemd unit that postinst starts when systemd runs. Keep it from starting
-  # a default instance: policy-rc.d exit 101 makes deb-systemd-invoke skip it. An existing
-  # policy-rc.d (e.g. Docker images have one) is left as it is; ours is removed afterwards.
-  local policy=/usr/sbin/policy-rc.d marker="# database-replicator nats.sh $$"
-  local ours=0
-  if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\n%s\nexit 101\n' "$marker" >"$policy" && chmod 755 "$policy" && ours=1
-  fi
   local rc=0
-  (apt_install nats-server curl) || rc=$?
-  if [ "$ours" = 1 ] && grep -qxF "$marker" "$policy" 2>/dev/null; then
-    rm -f "$policy"
-  fi
+  apt_install_server nats-server.service nats-server curl || rc=$?
   [ "$rc" = 0 ] || die "nats: installing nats-server failed"
   [ -x "$NATS_BIN" ] || die "nats: $NATS_BIN missing after installing the nats-server package"
-  # Where systemd runs, make sure the packaged default instance stays off.
-  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-    systemctl disable --now nats-server.service >/dev/null 2>&1 || true
-  fi
 }
 
 nats_write_config() {

@@ -188,7 +188,8 @@ _pg_start_one() {
 }
 
 postgres_install() {
-  apt_install "${PG_PACKAGES[@]}"
+  # The package would start Debian's own cluster on 5432; ours are started from our data dirs.
+  apt_install_server postgresql.service "${PG_PACKAGES[@]}" || die "postgres: installing ${PG_PACKAGES[*]} failed"
   if [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
     die "postgres: $PG_BIN/initdb or pg_ctl is missing although ${PG_PACKAGES[*]} are installed"
   fi

@@ -63,3 +63,30 @@ apt_install_server() {
     systemctl disable --now "$unit" >/dev/null 2>&1 || true
   fi
 }
+
+# pid_alive PID: 0 while PID runs. A zombie counts as gone: services are started detached, and
+# where nothing reaps orphans an exited server stays a zombie that `kill -0` still reports.
+pid_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+# await_exit PID NAME SECONDS: waits for PID (already asked to stop) to exit; after SECONDS it
+# sends SIGKILL and waits up to 10 s more. Returns 0 when it exited by itself, 2 when killed;
+# dies when even SIGKILL does not end it.
+await_exit() {
+  local pid="$1" name="$2" timeout="$3"
+  local deadline=$((SECONDS + timeout))
+  while pid_alive "$pid"; do
+    if [ $SECONDS -ge "$deadline" ]; then
+      log "$name: pid $pid still running after ${timeout}s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      local killed_at=$SECONDS
+      while pid_alive "$pid" && [ $((SECONDS - killed_at)) -lt 10 ]; do sleep 0.2; done
+      pid_alive "$pid" && die "$name: pid $pid survived SIGKILL"
+      return 2
+    fi
+    sleep 0.2
+  done
+  return 0
+}

@@ -98,12 +98,6 @@ ferretdb_install() {
   log "ferretdb: built $bin in $((SECONDS - t0)) s"
 }
 
-# _ferretdb_alive PID: 0 while PID runs (a zombie awaiting its reaper counts as gone).
-_ferretdb_alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
-
 # _ferretdb_pid: prints the pid from the pid file when that process is a FerretDB still running.
 _ferretdb_pid() {
   local pidfile pid
@@ -111,7 +105,7 @@ _ferretdb_pid() {
   [ -f "$pidfile" ] || return 1
   pid="$(cat "$pidfile" 2>/dev/null)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  _ferretdb_alive "$pid" || return 1
+  pid_alive "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ferretdb || return 1
   echo "$pid"
 }
@@ -192,7 +186,7 @@ ferretdb_start() {
   fi
   local deadline=$((SECONDS + 60))
   until ferretdb_check; do
-    if ! _ferretdb_alive "$pid"; then
+    if ! pid_alive "$pid"; then
       rm -f "$pidfile"
       tail -n 20 "$logfile" >&2 || true
       die "ferretdb exited during start-up; see $logfile"
@@ -213,18 +207,7 @@ ferretdb_stop() {
   fi
   log "ferretdb: stopping pid $pid"
   kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 20))
-  while _ferretdb_alive "$pid"; do
-    if [ $SECONDS -ge "$deadline" ]; then
-      log "ferretdb: pid $pid still running after 20 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      local killed_at=$SECONDS
-      while _ferretdb_alive "$pid" && [ $((SECONDS - killed_at)) -lt 10 ]; do sleep 0.2; done
-      _ferretdb_alive "$pid" && die "ferretdb: pid $pid survived SIGKILL"
-      break
-    fi
-    sleep 0.2
-  done
+  await_exit "$pid" ferretdb 20 || true
   rm -f "$pidfile"
 }
 

@@ -429,17 +429,7 @@ kafka_stop() {
     log "kafka: stopping pid $pid"
   fi
   kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + timeout))
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ $SECONDS -ge "$deadline" ]; then
-      log "kafka: pid $pid still running after ${timeout}s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-      killed=1
-      break
-    fi
-    sleep 0.2
-  done
+  await_exit "$pid" kafka "$timeout" || killed=1
   # The JVM writes the AppCDS archive before it exits, so after a clean exit it is complete, unless
   # writing failed (a full disk): a JVM mapping a truncated archive dies of SIGBUS, so it is only
   # kept when a JVM can start with it (-Xshare:on fails instead of running without it).

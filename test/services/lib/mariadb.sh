@@ -262,16 +262,7 @@ mariadb_stop() {
   else
     kill -TERM "$pid" 2>/dev/null || true
   fi
-  local deadline=$((SECONDS + 60))
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ $SECONDS -ge $deadline ]; then
-      log "mariadb (pid $pid) did not shut down within 60s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-      break
-    fi
-    sleep 0.2
-  done
+  await_exit "$pid" mariadb 60 || true
   rm -f "$(_mariadb_pidfile)"
 }
 

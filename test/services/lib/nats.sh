@@ -119,16 +119,7 @@ nats_stop() {
   fi
   log "stopping nats (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 15))
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ $SECONDS -ge $deadline ]; then
-      log "nats (pid $pid) ignored SIGTERM for 15s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 0.5
-      break
-    fi
-    sleep 0.2
-  done
+  await_exit "$pid" nats 15 || true
   rm -f "$(_nats_pidfile)"
 }
 

@@ -40,3 +40,31 @@ export type {
   LoaderEvent,
   LoaderRecord,
 } from './loader/loader-ports.js';
+
+// Extractor side: the contract every source implements, and the job state it checkpoints to
+export type {
+  ChangeSource,
+  SnapshotReadOptions,
+  SourceTable,
+  SourceTransaction,
+  TargetColumnDefinition,
+} from './extractor/change-source.js';
+export type {
+  ExtractorCheckpoint,
+  JobStore,
+  SnapshotClaim,
+  SnapshotProgress,
+  TablePhase,
+} from './job/job-store.js';
+export { runExtractor } from './extractor/run-extractor.js';
+export type {
+  ExtractorOptions,
+  ExtractorProgress,
+  ExtractorReport,
+} from './extractor/extractor-options.js';
+export type {
+  ExtractorBus,
+  ExtractorMessage,
+  ExtractorProducer,
+} from './extractor/extractor-ports.js';
+export { eventMessages, messageKey } from './extractor/event-builder.js';

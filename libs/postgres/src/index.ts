@@ -140,7 +140,12 @@ export { applyChangeBatch } from './writer/apply-change-batch.js';
 export type { ApplyChangeBatchOptions } from './writer/apply-change-batch.js';
 export type { ApplyResult, BatchEvent, ChangeBatch } from './writer/change-batch.js';
 export { partitionKey, planChangeBatch } from './writer/plan-change-batch.js';
-export type { ChangePlan, PartitionAdvance, UpsertGroup } from './writer/plan-change-batch.js';
+export type {
+  ChangePlan,
+  PartitionAdvance,
+  StoredPartition,
+  UpsertGroup,
+} from './writer/plan-change-batch.js';
 export { TargetTableShapeCache, readTargetTableShape } from './writer/target-table-shape.js';
 export type { ColumnKind, TargetColumn, TargetTableShape } from './writer/target-table-shape.js';
 export { copyTextField, toPostgresText } from './writer/pg-text.js';

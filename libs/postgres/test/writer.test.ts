@@ -6,6 +6,7 @@ import {
   toPostgresText,
   type BatchEvent,
   type ChangeBatch,
+  type StoredPartition,
 } from '@database-replicator/postgres';
 import { describe, expect, it } from 'vitest';
 
@@ -15,7 +16,13 @@ function event(
   op: ChangeEvent['op'],
   row: ChangeRow | null,
   offset: number,
-  extra: { before?: ChangeRow; unchanged?: string[]; partition?: number } = {},
+  extra: {
+    before?: ChangeRow;
+    unchanged?: string[];
+    partition?: number;
+    lsn?: string;
+    snapshot?: 'true' | 'false';
+  } = {},
 ): BatchEvent {
   const isDelete = op === 'd';
   return {
@@ -33,8 +40,8 @@ function event(
         db: 'app',
         schema: 'public',
         table: 'items',
-        snapshot: 'false',
-        position: { kind: 'postgres', lsn: `0/${offset.toString(16)}`, txIndex: 0 },
+        snapshot: extra.snapshot ?? 'false',
+        position: { kind: 'postgres', lsn: extra.lsn ?? `0/${offset.toString(16)}`, txIndex: 0 },
         ts_ms: 0,
       },
       ...(extra.unchanged === undefined ? {} : { unchanged_columns: extra.unchanged }),
@@ -46,7 +53,7 @@ function batch(events: BatchEvent[]): ChangeBatch {
   return { consumerGroup: 'g', table: TABLE, keyColumns: ['id'], events };
 }
 
-const NONE = new Map<string, bigint>();
+const NONE = new Map<string, StoredPartition>();
 
 describe('planChangeBatch', () => {
   it('collapses insert + update + delete of one key into one delete', () => {
@@ -141,7 +148,9 @@ describe('planChangeBatch', () => {
   });
 
   it('skips events below the stored next offset per partition and advances the rest', () => {
-    const stored = new Map([[partitionKey('dr.src.public.items', 0), 2n]]);
+    const stored = new Map([
+      [partitionKey('dr.src.public.items', 0), { nextOffset: 2n, position: null }],
+    ]);
     const plan = planChangeBatch(
       batch([
         event('c', { id: 1, v: 'a' }, 1),
@@ -168,6 +177,34 @@ describe('planChangeBatch', () => {
         position: { kind: 'postgres', lsn: '0/0', txIndex: 0 },
       },
     ]);
+  });
+
+  it('skips streamed events an extractor resent, by source position, but never snapshot rows', () => {
+    const stored = new Map([
+      [
+        partitionKey('dr.src.public.items', 0),
+        { nextOffset: 10n, position: { kind: 'postgres' as const, lsn: '0/50', txIndex: 0 } },
+      ],
+    ]);
+    const plan = planChangeBatch(
+      batch([
+        event('u', { id: 1, v: 'old' }, 9, { lsn: '0/10' }),
+        event('u', { id: 1, v: 'old' }, 10, { lsn: '0/40' }),
+        event('r', { id: 2, v: 'snap' }, 11, { lsn: '0/10', snapshot: 'true' }),
+        event('u', { id: 3, v: 'new' }, 12, { lsn: '0/60' }),
+        event('u', { id: 3, v: 'resent' }, 13, { lsn: '0/55' }),
+      ]),
+      stored,
+    );
+    expect(plan.skipped).toBe(3);
+    expect(plan.upserts[0]?.rows).toEqual([
+      { id: 2, v: 'snap' },
+      { id: 3, v: 'new' },
+    ]);
+    expect(plan.advances[0]).toMatchObject({
+      nextOffset: '14',
+      position: { lsn: '0/60' },
+    });
   });
 
   it('keeps 64-bit offsets exact', () => {

@@ -3,23 +3,23 @@
  * batch's transaction: the rows and the offsets that cover them commit together (ARCHITECTURE
  * §4).
  */
-import { quoteTable } from '@database-replicator/core';
+import { parseSourcePosition, quoteTable, type SourcePosition } from '@database-replicator/core';
 import type pg from 'pg';
-import { partitionKey, type PartitionAdvance } from './plan-change-batch.js';
+import { partitionKey, type PartitionAdvance, type StoredPartition } from './plan-change-batch.js';
 import { OFFSETS_TABLE } from './replicator-schema.js';
 
 type PartitionRef = Readonly<{ topic: string; partition: number }>;
 
 /**
  * Locks the offset rows of `partitions` for this transaction (creating missing ones at offset 0)
- * and returns their stored next offsets by {@link partitionKey}. A second loader holding the
+ * and returns their stored next offsets and last source positions by {@link partitionKey}. A second loader holding the
  * same partitions (during a rebalance) waits here, then sees what the first one committed.
  */
 export async function lockPartitionOffsets(
   client: pg.ClientBase,
   consumerGroup: string,
   partitions: readonly PartitionRef[],
-): Promise<Map<string, bigint>> {
+): Promise<Map<string, StoredPartition>> {
   // Sorted, so two loaders lock shared rows in the same order and cannot deadlock.
   const sorted = [...partitions].sort((a, b) =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
@@ -32,8 +32,13 @@ export async function lockPartitionOffsets(
      ON CONFLICT DO NOTHING`,
     [consumerGroup, topics, numbers],
   );
-  const { rows } = await client.query<{ topic: string; partition: number; next: string }>(
-    `SELECT o.topic, o.partition, o.next_offset::text AS next
+  const { rows } = await client.query<{
+    topic: string;
+    partition: number;
+    next: string;
+    position: unknown;
+  }>(
+    `SELECT o.topic, o.partition, o.next_offset::text AS next, o.source_position AS position
        FROM ${quoteTable(OFFSETS_TABLE)} o
        JOIN unnest($2::text[], $3::int[]) AS u(topic, partition)
          ON o.topic = u.topic AND o.partition = u.partition
@@ -42,7 +47,22 @@ export async function lockPartitionOffsets(
         FOR UPDATE OF o`,
     [consumerGroup, topics, numbers],
   );
-  return new Map(rows.map((row) => [partitionKey(row.topic, row.partition), BigInt(row.next)]));
+  return new Map(
+    rows.map((row) => [
+      partitionKey(row.topic, row.partition),
+      { nextOffset: BigInt(row.next), position: storedPosition(row.position) },
+    ]),
+  );
+}
+
+/** A position written by an older version or by hand that no longer parses is not used to skip. */
+function storedPosition(value: unknown): SourcePosition | null {
+  if (value === null) return null;
+  try {
+    return parseSourcePosition(value);
+  } catch {
+    return null;
+  }
 }
 
 /** Moves the stored offsets forward to what the batch applied, with the last source position. */

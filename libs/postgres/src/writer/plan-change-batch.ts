@@ -1,7 +1,10 @@
 /**
  * Pure planning of a batch (ARCHITECTURE §4, §6): drop events the target already holds (bus
- * offset below the stored next offset), then collapse the rest per key so that every key is
- * written once, by one set-based statement.
+ * offset below the stored next offset), drop streamed events that an extractor resent after a
+ * restart (source position below the partition's highest applied one: a partition carries its
+ * rows' changes in source order, so an older position is a resend, and applying it again would
+ * move rows back in time until the resend caught up), then collapse the rest per key so that
+ * every key is written once, by one set-based statement.
  *
  * Collapse rules, in event order: the last event of a key wins; a delete after inserts is a
  * delete; an insert after a delete is an upsert of the new row; an update listing
@@ -11,6 +14,7 @@
  * before it.
  */
 import {
+  comparePositions,
   formatTableRef,
   replicatorError,
   type ChangeRow,
@@ -31,13 +35,20 @@ export type UpsertGroup = Readonly<{
   rows: readonly ChangeRow[];
 }>;
 
+/** What the target holds for a partition: the next offset and the highest applied position. */
+export type StoredPartition = Readonly<{
+  nextOffset: bigint;
+  /** `null` before the first event, or when it cannot be compared. */
+  position: SourcePosition | null;
+}>;
+
 /** Where a partition's stored offset moves to once the batch commits. */
 export type PartitionAdvance = Readonly<{
   topic: string;
   partition: number;
   /** Highest applied offset + 1, decimal string. */
   nextOffset: string;
-  /** Source position of that last applied event. */
+  /** Highest source position applied in the partition. */
   position: SourcePosition;
 }>;
 
@@ -66,20 +77,29 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /**
- * Plans `batch` against the stored next offsets (`partitionKey` → offset; a missing partition
- * has applied nothing).
+ * Plans `batch` against what the target holds per partition (`partitionKey` → stored; a missing
+ * partition has applied nothing).
  *
  * @throws ReplicatorError `REPL_WRITER_EVENT_INVALID` for an offset that is not a decimal
  *   string or a row image without a key column.
  */
 export function planChangeBatch(
   batch: ChangeBatch,
-  storedNextOffsets: ReadonlyMap<string, bigint>,
+  stored: ReadonlyMap<string, StoredPartition>,
 ): ChangePlan {
+  const highest = new Map<string, SourcePosition | null>();
   const fresh: BatchEvent[] = [];
+  const unseen: BatchEvent[] = [];
   for (const item of batch.events) {
-    const stored = storedNextOffsets.get(partitionKey(item.topic, item.partition)) ?? 0n;
-    if (offsetOf(batch, item) >= stored) fresh.push(item);
+    const id = partitionKey(item.topic, item.partition);
+    const partition = stored.get(id);
+    if (offsetOf(batch, item) < (partition?.nextOffset ?? 0n)) continue;
+    unseen.push(item);
+    const high = highest.has(id) ? (highest.get(id) ?? null) : (partition?.position ?? null);
+    const { position } = item.event.source;
+    const resent = isResent(item, high);
+    highest.set(id, high !== null && isOrderedAfter(high, position) ? high : position);
+    if (!resent) fresh.push(item);
   }
   const { states, truncate } = collapse(batch, fresh);
   const deletes: ChangeRow[] = [];
@@ -102,8 +122,21 @@ export function planChangeBatch(
     upserts: Object.freeze([...groups.values()].map((group) => Object.freeze(group))),
     applied: fresh.length,
     skipped: batch.events.length - fresh.length,
-    advances: advancesOf(batch, fresh),
+    // Resent events are consumed too: the offsets move past them.
+    advances: advancesOf(batch, unseen, highest),
   });
+}
+
+/** A streamed event whose position is below the partition's highest applied one. */
+function isResent(item: BatchEvent, high: SourcePosition | null): boolean {
+  if (high === null || item.event.source.snapshot !== 'false') return false;
+  return isOrderedAfter(high, item.event.source.position);
+}
+
+/** `a` is after `b`; false when the two cannot be ordered (resume tokens, mixed kinds). */
+function isOrderedAfter(a: SourcePosition, b: SourcePosition): boolean {
+  if (a.kind !== b.kind || a.kind === 'mongodb') return false;
+  return comparePositions(a, b) > 0;
 }
 
 function collapse(
@@ -190,6 +223,7 @@ function offsetOf(batch: ChangeBatch, item: BatchEvent): bigint {
 function advancesOf(
   batch: ChangeBatch,
   events: readonly BatchEvent[],
+  highest: ReadonlyMap<string, SourcePosition | null>,
 ): readonly PartitionAdvance[] {
   const last = new Map<string, { item: BatchEvent; offset: bigint }>();
   for (const item of events) {
@@ -205,7 +239,7 @@ function advancesOf(
           topic: item.topic,
           partition: item.partition,
           nextOffset: String(offset + 1n),
-          position: item.event.source.position,
+          position: highest.get(partitionKey(item.topic, item.partition)) ?? item.event.source.position,
         }),
       )
       .sort((a, b) =>

@@ -1,0 +1,98 @@
+/**
+ * Turns source rows and events into bus messages: the snapshot `r` event of a row, and the
+ * message key (the key columns as a JSON object, in key order) that keeps a row's history in one
+ * partition (ARCHITECTURE §3).
+ */
+import {
+  eventTopic,
+  serializeChangeEvent,
+  type ChangeEvent,
+  type ChangeKey,
+  type ChangeRow,
+  type SourcePosition,
+} from '@database-replicator/core';
+import type { ChangeSource, SourceTable } from './change-source.js';
+import type { ExtractorMessage } from './extractor-ports.js';
+
+/** Connectors whose tables live in databases, not schemas: `source.db` names the table's database. */
+const SCHEMALESS = new Set(['mysql', 'mongodb']);
+
+/** The key columns of `row` as the message key; `null` when the row lacks a key column. */
+export function messageKey(keyColumns: readonly string[], row: ChangeRow | null): string | null {
+  if (row === null) return null;
+  const key: Record<string, ChangeRow[string]> = {};
+  for (const column of keyColumns) {
+    const value = row[column];
+    if (value === undefined) return null;
+    key[column] = value;
+  }
+  return JSON.stringify(key);
+}
+
+/** The key of `row` as snapshot progress stores it (resume after this key). */
+export function rowKey(keyColumns: readonly string[], row: ChangeRow): ChangeKey {
+  return Object.fromEntries(keyColumns.map((column) => [column, row[column] ?? null]));
+}
+
+/** The topic of a table's events. */
+export function tableTopic(prefix: string, source: ChangeSource, table: SourceTable): string {
+  return eventTopic(prefix, source.name, table.id.schema, table.id.table);
+}
+
+/** The snapshot (`r`) event of one row read after the stream start `start`. */
+export function snapshotEvent(
+  source: ChangeSource,
+  table: SourceTable,
+  row: ChangeRow,
+  start: SourcePosition,
+  now: number,
+): ChangeEvent {
+  const schemaless = SCHEMALESS.has(source.connector);
+  return {
+    before: null,
+    after: row,
+    op: 'r',
+    ts_ms: now,
+    source: {
+      connector: source.connector,
+      name: source.name,
+      db: schemaless ? table.id.schema : source.database,
+      schema: schemaless ? null : table.id.schema,
+      table: table.id.table,
+      snapshot: 'true',
+      position: start,
+      ts_ms: now,
+    },
+  };
+}
+
+/**
+ * A change event as bus messages keyed by its row's key. An update that changes the key becomes
+ * a delete of the old key and an upsert of the new one, as Debezium does: the two keys may live
+ * in different partitions, and the old key's delete must stay ordered after its earlier events.
+ */
+export function eventMessages(
+  event: ChangeEvent,
+  keyColumns: readonly string[],
+): ExtractorMessage[] {
+  if (event.op === 'd') return [message(keyColumns, event.before, event)];
+  const newKey = messageKey(keyColumns, event.after);
+  if (event.op === 'u' && event.before !== null) {
+    const oldKey = messageKey(keyColumns, event.before);
+    if (oldKey !== null && newKey !== null && oldKey !== newKey) {
+      const { before, source, ts_ms } = event;
+      const deleted: ChangeEvent = { before, after: null, op: 'd', source, ts_ms };
+      const moved: ChangeEvent = { ...event, before: null };
+      return [message(keyColumns, event.before, deleted), message(keyColumns, event.after, moved)];
+    }
+  }
+  return [{ key: newKey, value: serializeChangeEvent(event) }];
+}
+
+function message(
+  keyColumns: readonly string[],
+  row: ChangeRow | null,
+  event: ChangeEvent,
+): ExtractorMessage {
+  return { key: messageKey(keyColumns, row), value: serializeChangeEvent(event) };
+}

@@ -1,0 +1,62 @@
+import type { Logger, SourcePosition, TableId } from '@database-replicator/core';
+import type { JobStore } from '../job/job-store.js';
+import type { ChangeSource } from './change-source.js';
+import type { ExtractorBus } from './extractor-ports.js';
+
+/** Options of {@link runExtractor}. */
+export type ExtractorOptions = Readonly<{
+  source: ChangeSource;
+  bus: ExtractorBus;
+  store: JobStore;
+  jobId: string;
+  /** Names this extractor's checkpoint; a restarted extractor uses the same id. */
+  extractorId: string;
+  topicPrefix: string;
+  /** Partitions of each topic created. */
+  partitions: number;
+  /** `false`: stop once the snapshot is on the bus (the stream start stays recorded for `sync`). */
+  stream: boolean;
+  /** Tables read at once. Default 2. */
+  snapshotWorkers?: number;
+  /** Rows per snapshot page (one read, one send, one progress save). Default 2000. */
+  pageRows?: number;
+  /** How long a snapshot worker holds a table without saving progress. Default 60 s. */
+  leaseMs?: number;
+  /** Stream events sent (and checkpointed) together at most. Default 5000. */
+  maxStreamEvents?: number;
+  /** Longest a streamed transaction waits for more before it is sent. Default 200 ms. */
+  streamFlushMs?: number;
+  /** Aborting stops at the next checkpoint; the run resolves. */
+  signal: AbortSignal;
+  logger: Logger;
+  onProgress?: (progress: ExtractorProgress) => void;
+}>;
+
+/** Reported after each snapshot page and each stream checkpoint. */
+export type ExtractorProgress =
+  | Readonly<{
+      phase: 'snapshot';
+      table: TableId;
+      rows: number;
+      estimatedRows: number;
+      done: boolean;
+    }>
+  | Readonly<{
+      phase: 'stream';
+      /** Events sent since the stream started in this run. */
+      events: number;
+      /** The stream's checkpoint. */
+      position: SourcePosition;
+      /** Commit time of the last event sent, Unix epoch ms; `undefined` before the first. */
+      lastEventAt: number | undefined;
+    }>;
+
+/** What a run did. */
+export type ExtractorReport = Readonly<{
+  /** Snapshot rows sent by this run. */
+  snapshotRows: number;
+  /** Stream events sent by this run. */
+  streamEvents: number;
+  /** The stored checkpoint at the end. */
+  position: SourcePosition;
+}>;

@@ -1,0 +1,19 @@
+/**
+ * What the extractor needs from the bus, declared as the subset it calls so libs/pipeline
+ * imports no transport. `Bus` and `BusProducer` of @database-replicator/bus match structurally.
+ */
+
+/** A message to send; `key` is the row's primary key as JSON, so a row's history shares a partition. */
+export type ExtractorMessage = Readonly<{ key: string | null; value: string | null }>;
+
+/** Sends messages; resolves once the bus durably accepted all of them. Sends are serialised. */
+export interface ExtractorProducer {
+  send(topic: string, messages: readonly ExtractorMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The bus, as the extractor uses it. */
+export interface ExtractorBus {
+  ensureTopics(names: readonly string[], options: Readonly<{ partitions: number }>): Promise<void>;
+  producer(): Promise<ExtractorProducer>;
+}

@@ -1,0 +1,286 @@
+/**
+ * The extractor's ordering and checkpoint rules, against a scripted source, a recording bus and
+ * an in-memory job store: P0 is recorded before any row is read, a page's progress is saved only
+ * after its send resolved, a restart resumes after the last saved key and at the stream
+ * checkpoint, and a key-changing update becomes a delete and an upsert.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  deserializeChangeEvent,
+  tableKey,
+  type ChangeEvent,
+  type ChangeKey,
+  type ChangeRow,
+  type SourcePosition,
+  type TableId,
+} from '@database-replicator/core';
+import {
+  runExtractor,
+  type ChangeSource,
+  type ExtractorBus,
+  type ExtractorCheckpoint,
+  type ExtractorMessage,
+  type JobStore,
+  type SnapshotClaim,
+  type SnapshotProgress,
+  type SourceTable,
+  type SourceTransaction,
+  type TablePhase,
+} from '@database-replicator/pipeline';
+
+const logger = createLogger({ level: 'silent' });
+const TABLE: SourceTable = {
+  id: { schema: 'public', table: 'items' },
+  keyColumns: ['id'],
+  columns: [
+    { name: 'id', type: 'integer', nullable: false },
+    { name: 'v', type: 'text', nullable: true },
+  ],
+  indexes: [],
+  estimatedRows: 5,
+  schemaOnly: false,
+};
+const P0: SourcePosition = { kind: 'postgres', lsn: '0/100', txIndex: 0 };
+
+function lsn(n: number): SourcePosition {
+  return { kind: 'postgres', lsn: `0/${n.toString(16)}`, txIndex: 0 };
+}
+
+function change(
+  op: ChangeEvent['op'],
+  before: ChangeRow | null,
+  after: ChangeRow | null,
+  at: number,
+): ChangeEvent {
+  return {
+    op,
+    before,
+    after,
+    ts_ms: at,
+    source: {
+      connector: 'postgresql',
+      name: 'src',
+      db: 'app',
+      schema: 'public',
+      table: 'items',
+      snapshot: 'false',
+      position: lsn(at),
+      ts_ms: at,
+    },
+  };
+}
+
+class ScriptedSource implements ChangeSource {
+  readonly connector = 'postgresql' as const;
+  readonly name = 'src';
+  readonly database = 'app';
+  readonly log: string[] = [];
+  readonly acknowledged: SourcePosition[] = [];
+  constructor(
+    readonly rows: ChangeRow[],
+    readonly steps: SourceTransaction[],
+  ) {}
+  async describeTables(): Promise<readonly SourceTable[]> {
+    return [TABLE];
+  }
+  async startPosition(): Promise<SourcePosition> {
+    this.log.push('start');
+    return P0;
+  }
+  async *readSnapshot(
+    _table: SourceTable,
+    after: ChangeKey | null,
+    options: { pageRows: number },
+  ): AsyncIterable<readonly ChangeRow[]> {
+    const from = after === null ? 0 : this.rows.findIndex((row) => row.id === after.id) + 1;
+    for (let i = from; i < this.rows.length; i += options.pageRows) {
+      this.log.push(`page ${i}`);
+      yield this.rows.slice(i, i + options.pageRows);
+    }
+  }
+  async *streamChanges(from: SourcePosition): AsyncIterable<SourceTransaction> {
+    this.log.push(`stream from ${from.kind === 'postgres' ? from.lsn : ''}`);
+    yield* this.steps;
+  }
+  async acknowledge(position: SourcePosition): Promise<void> {
+    this.acknowledged.push(position);
+  }
+  async close(): Promise<void> {}
+}
+
+class RecordingBus implements ExtractorBus {
+  readonly sent: { topic: string; message: ExtractorMessage }[] = [];
+  failAfter = Number.POSITIVE_INFINITY;
+  constructor(readonly log: string[]) {}
+  async ensureTopics(): Promise<void> {}
+  async producer() {
+    return {
+      send: async (topic: string, messages: readonly ExtractorMessage[]) => {
+        if (this.sent.length + messages.length > this.failAfter) throw new Error('broker down');
+        this.log.push(`send ${messages.length}`);
+        for (const message of messages) this.sent.push({ topic, message });
+      },
+      close: async () => {},
+    };
+  }
+}
+
+class MemoryStore implements JobStore {
+  readonly progress = new Map<string, SnapshotProgress>();
+  checkpoint: ExtractorCheckpoint | undefined;
+  constructor(readonly log: string[]) {}
+  async registerTables(_job: string, tables: readonly SourceTable[]): Promise<void> {
+    for (const table of tables) {
+      const key = tableKey(table.id);
+      if (!this.progress.has(key)) this.progress.set(key, { afterKey: null, rows: 0, done: false });
+    }
+  }
+  async loadCheckpoint(): Promise<ExtractorCheckpoint | undefined> {
+    return this.checkpoint;
+  }
+  async saveCheckpoint(
+    _job: string,
+    _extractor: string,
+    checkpoint: ExtractorCheckpoint,
+  ): Promise<void> {
+    this.log.push(
+      `checkpoint ${checkpoint.stream.kind === 'postgres' ? checkpoint.stream.lsn : ''}`,
+    );
+    this.checkpoint = checkpoint;
+  }
+  async claimSnapshotTable(): Promise<SnapshotClaim | undefined> {
+    for (const [key, progress] of this.progress) {
+      if (!progress.done)
+        return { table: key === tableKey(TABLE.id) ? TABLE.id : TABLE.id, progress };
+    }
+    return undefined;
+  }
+  async saveSnapshotProgress(
+    _job: string,
+    _worker: string,
+    table: TableId,
+    progress: SnapshotProgress,
+  ): Promise<void> {
+    this.log.push(`progress ${progress.rows}${progress.done ? ' done' : ''}`);
+    this.progress.set(tableKey(table), progress);
+  }
+  async setTablePhase(_job: string, _table: TableId, phase: TablePhase): Promise<void> {
+    this.log.push(`phase ${phase}`);
+  }
+}
+
+const ROWS = [1, 2, 3, 4, 5].map((id) => ({ id, v: `v${id}` }));
+
+function setup(steps: SourceTransaction[] = []) {
+  const log: string[] = [];
+  const source = new ScriptedSource(ROWS, steps);
+  source.log.push = (...items: string[]) => log.push(...items);
+  const bus = new RecordingBus(log);
+  const store = new MemoryStore(log);
+  const controller = new AbortController();
+  const run = (stream: boolean) =>
+    runExtractor({
+      source,
+      bus,
+      store,
+      jobId: 'job',
+      extractorId: 'x',
+      topicPrefix: 'dr',
+      partitions: 3,
+      stream,
+      snapshotWorkers: 1,
+      pageRows: 2,
+      streamFlushMs: 5,
+      signal: controller.signal,
+      logger,
+    });
+  return { log, source, bus, store, run };
+}
+
+describe('runExtractor', () => {
+  it('records P0 before reading, saves each page only after its send, then streams', async () => {
+    const { log, bus, store, source, run } = setup([
+      { events: [change('c', null, { id: 6, v: 'v6' }, 0x200)], resumeFrom: lsn(0x210) },
+      { events: [], resumeFrom: lsn(0x300) },
+    ]);
+    const result = await run(true);
+    expect(log.slice(0, 9)).toEqual([
+      'start',
+      'checkpoint 0/100',
+      'page 0',
+      'send 2',
+      'progress 2',
+      'page 2',
+      'send 2',
+      'progress 4',
+      'page 4',
+    ]);
+    expect(log).toContain('progress 5 done');
+    expect(log.indexOf('phase streaming')).toBeGreaterThan(log.indexOf('progress 5 done'));
+    expect(bus.sent.map(({ message }) => message.key)).toEqual([
+      '{"id":1}',
+      '{"id":2}',
+      '{"id":3}',
+      '{"id":4}',
+      '{"id":5}',
+      '{"id":6}',
+    ]);
+    expect(new Set(bus.sent.map(({ topic }) => topic))).toEqual(new Set(['dr.src.public.items']));
+    const first = deserializeChangeEvent(bus.sent[0]?.message.value ?? '');
+    expect(first).toMatchObject({
+      op: 'r',
+      after: { id: 1, v: 'v1' },
+      source: { snapshot: 'true', position: P0 },
+    });
+    expect(store.checkpoint).toEqual({ start: P0, stream: lsn(0x300), snapshotDone: true });
+    expect(source.acknowledged.at(-1)).toEqual(lsn(0x300));
+    expect(result).toEqual({ snapshotRows: 5, streamEvents: 1, position: lsn(0x300) });
+  });
+
+  it('resumes the snapshot after the last saved key and the stream at its checkpoint', async () => {
+    const { bus, store, log, run } = setup([]);
+    store.checkpoint = { start: P0, stream: P0, snapshotDone: false };
+    store.progress.set(tableKey(TABLE.id), { afterKey: { id: 3 }, rows: 3, done: false });
+    await run(false);
+    expect(log).not.toContain('start');
+    expect(bus.sent.map(({ message }) => message.key)).toEqual(['{"id":4}', '{"id":5}']);
+    expect(log).toContain('progress 5 done');
+
+    const again = setup([{ events: [], resumeFrom: lsn(0x400) }]);
+    again.store.checkpoint = { start: P0, stream: lsn(0x300), snapshotDone: true };
+    await again.run(true);
+    expect(again.log).toContain('stream from 0/300');
+    expect(again.bus.sent).toEqual([]);
+  });
+
+  it('never saves progress for a page the bus did not accept', async () => {
+    const { bus, store, run } = setup([]);
+    bus.failAfter = 3;
+    await expect(run(false)).rejects.toThrow('broker down');
+    expect(store.progress.get(tableKey(TABLE.id))).toEqual({
+      afterKey: { id: 2 },
+      rows: 2,
+      done: false,
+    });
+  });
+
+  it('sends a key-changing update as a delete of the old key and an upsert of the new', async () => {
+    const { bus, store, run } = setup([
+      {
+        events: [change('u', { id: 1, v: 'v1' }, { id: 10, v: 'v1' }, 0x200)],
+        resumeFrom: lsn(0x210),
+      },
+    ]);
+    store.checkpoint = { start: P0, stream: P0, snapshotDone: true };
+    await run(true);
+    const sent = bus.sent.map(({ message }) => ({
+      key: message.key,
+      op: deserializeChangeEvent(message.value ?? '').op,
+    }));
+    expect(sent).toEqual([
+      { key: '{"id":1}', op: 'd' },
+      { key: '{"id":10}', op: 'u' },
+    ]);
+  });
+});

@@ -98,6 +98,19 @@ export interface Bus {
    * @throws ReplicatorError `REPL_BUS_TOPIC_MISMATCH` when one exists with fewer partitions.
    */
   ensureTopics(names: readonly string[], options: EnsureTopicsOptions): Promise<void>;
+  /**
+   * The names of the bus's topics, sorted; Kafka's internal topics (names starting with `__`)
+   * are left out. Topics created by other processes are listed as soon as the bus knows them.
+   */
+  listTopics(): Promise<readonly string[]>;
+  /**
+   * The end of each partition of `topic`: the offset the next message will get (Kafka's high
+   * watermark), as decimal strings indexed by partition. A group has consumed everything sent
+   * so far once it committed these.
+   *
+   * @throws ReplicatorError `REPL_BUS_TOPIC_NOT_FOUND`.
+   */
+  endOffsets(topic: string): Promise<readonly string[]>;
   /** A new producer. Close it before the bus. */
   producer(): Promise<BusProducer>;
   /** A new member of `options.groupId`, subscribed to `options.topics`. Close it before the bus. */

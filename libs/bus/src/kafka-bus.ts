@@ -95,6 +95,21 @@ export class KafkaBus implements Bus {
     }
   }
 
+  async listTopics(): Promise<readonly string[]> {
+    const admin = await this.#connectedAdmin();
+    const names = (await admin.listTopics()).filter((name) => !name.startsWith('__'));
+    return Object.freeze(names.sort());
+  }
+
+  async endOffsets(topic: string): Promise<readonly string[]> {
+    if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
+    const admin = await this.#connectedAdmin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const ends: string[] = [];
+    for (const { partition, high } of offsets) ends[partition] = high;
+    return Object.freeze(ends);
+  }
+
   async producer(): Promise<BusProducer> {
     if (this.#closed) throw busClosed('Kafka bus');
     return KafkaProducer.open(this.#kafka, (topic) => this.#topicExists(topic));

@@ -70,6 +70,11 @@ export class MemoryBroker {
     return partitions;
   }
 
+  /** Names of the topics created so far, in creation order. */
+  topicNames(): readonly string[] {
+    return [...this.#topics.keys()];
+  }
+
   /** The partition logs of `topic`; throws `REPL_BUS_TOPIC_NOT_FOUND`. */
   logs(topic: string): readonly MemoryLog[] {
     const logs = this.#topics.get(topic);

@@ -53,6 +53,16 @@ export class MemoryBus implements Bus {
     }
   }
 
+  async listTopics(): Promise<readonly string[]> {
+    this.#assertOpen();
+    return Object.freeze([...this.#broker.topicNames()].sort());
+  }
+
+  async endOffsets(topic: string): Promise<readonly string[]> {
+    this.#assertOpen();
+    return Object.freeze(this.#broker.logs(topic).map((log) => String(log.nextOffset)));
+  }
+
   async producer(): Promise<BusProducer> {
     this.#assertOpen();
     return new MemoryProducer(this.#broker);

@@ -220,6 +220,130 @@ export const ERROR_CATALOGUE = Object.freeze({
     'The loader does not know the key columns of a change event table',
     'Include the table in the replication plan (or create it on the target with a primary key) and restart; the event went to the dead-letter topic.',
   ),
+  // job state and coordinator (issue 5)
+  REPL_JOB_LEASE_LOST: entry(
+    'A snapshot worker no longer holds the table it saves progress for',
+    'Nothing to repair: the worker holding the table now continues from the last saved progress; raise the lease (leaseMs) if a worker takes longer than it between two saves.',
+  ),
+  REPL_JOB_TABLE_UNKNOWN: entry(
+    'A job call names a table the job has not registered',
+    "Register the job's tables before claiming, saving progress or setting a phase, and check the job id and table name.",
+  ),
+  REPL_JOB_STATE_INVALID: entry(
+    'Stored job state is malformed',
+    "The row in the target's _replicator schema was written by an incompatible version or edited by hand; delete the named job's rows there and run the job again.",
+  ),
+  REPL_JOB_QUERY_FAILED: entry(
+    'A job state statement failed on the target',
+    "Check that the target is up and that the connecting role may write the _replicator schema and create the job's schemas, tables and indexes; read the server message.",
+  ),
+  REPL_JOB_NOT_FOUND: entry(
+    'The job does not exist',
+    'Check the job id; GET /jobs on the coordinator lists the known jobs.',
+  ),
+  REPL_COORDINATOR_UNAVAILABLE: entry(
+    'The coordinator did not answer',
+    'Check that the coordinator runs and uses the same NATS server and subject prefix; the call can be retried.',
+  ),
+  REPL_COORDINATOR_MESSAGE_INVALID: entry(
+    'A coordinator request or reply is malformed',
+    'Run the same version of database-replicator in the coordinator and in every extractor.',
+  ),
+  REPL_COORDINATOR_ID_INVALID: entry(
+    'A job or extractor id cannot be used in a NATS subject',
+    'Use ids made of letters, digits, "-" and "_" only.',
+  ),
+  REPL_COORDINATOR_STORE_FAILED: entry(
+    "The coordinator's job store failed",
+    "Read the coordinator's log for the underlying error, fix it, and retry the call.",
+  ),
+  // PostgreSQL source of the pipeline (issue 5, libs/source-postgres)
+  REPL_SOURCE_KEYLESS_TABLE: entry(
+    'A selected table has no key the pipeline can use',
+    'Add a primary key or set REPLICA IDENTITY USING INDEX on a unique index over NOT NULL columns, or leave the table out with --exclude-tables.',
+  ),
+  REPL_SOURCE_QUERY_FAILED: entry(
+    'A statement on the source database failed',
+    'Read the server message; check that the connecting role may read the selected tables and the catalog, and that the source is up.',
+  ),
+  REPL_SOURCE_STREAM_FAILED: entry(
+    'The change stream of the source broke',
+    'Read the server message and restart the extractor: it resumes from its last checkpoint and nothing after it is lost.',
+  ),
+  REPL_SOURCE_SLOT_MISSING: entry(
+    'The replication slot or publication of the job is missing on the source',
+    'Run the job again from the start (a fresh snapshot): the changes since the slot or publication was dropped cannot be recovered.',
+  ),
+  REPL_SOURCE_ENCODING_UNSUPPORTED: entry(
+    'The source database is not UTF8-encoded',
+    'Replicate a UTF8 database, or use native replication (init without --via pipeline), which converts encodings.',
+  ),
+  // SQLite source (issue 8, libs/source-sqlite)
+  REPL_SQLITE_OPEN_FAILED: entry(
+    'The SQLite source file cannot be opened',
+    'Check that the file exists, is a SQLite database and is readable (and writable for change capture) by the current user.',
+  ),
+  REPL_SQLITE_QUERY_FAILED: entry(
+    'A statement on the SQLite source failed',
+    'Read the SQLite message; SQLITE_BUSY means a writer held the lock longer than busyTimeoutMs, so raise it or retry.',
+  ),
+  REPL_SQLITE_READ_ONLY: entry(
+    'Change capture needs write access to the SQLite file',
+    'Give the replicator write access to the file and its directory; a refresh mode for read-only sources is not available yet.',
+  ),
+  REPL_SQLITE_TABLE_UNSUPPORTED: entry(
+    'A SQLite table cannot be replicated',
+    'Rename the conflicting column or add a primary key to the table, or leave it out with --exclude-tables.',
+  ),
+  REPL_SQLITE_FILTER_UNSUPPORTED: entry(
+    'Row and time filters are not supported for SQLite sources',
+    'Remove the --table-filter and --time-filter options for this SQLite source; table selection works.',
+  ),
+  REPL_SQLITE_VALUE_INVALID: entry(
+    "A SQLite value does not fit its column's PostgreSQL type",
+    'Correct the value in the source (docs/type-mapping.md lists what each declared type accepts), then restart the extractor.',
+  ),
+  REPL_SQLITE_CHANGELOG_INVALID: entry(
+    'A changelog row of the SQLite source cannot be read',
+    'Only the capture triggers may write _dr_changelog; remove capture, install it again and run the job from the start.',
+  ),
+  REPL_SQLITE_CHANGELOG_GAP: entry(
+    'The SQLite changelog no longer holds changes the stream needs',
+    'Run the job again from the start (a fresh snapshot); give each SQLite source file one job, since a job prunes what it acknowledged.',
+  ),
+  REPL_SQLITE_CAPTURE_MISSING: entry(
+    'Change capture is not installed in the SQLite source',
+    'Run the job again from the start, which installs capture; changes made while it was removed cannot be recovered.',
+  ),
+  REPL_SQLITE_SCHEMA_CHANGED: entry(
+    'A SQLite table changed after change capture was installed',
+    'Run the job again from the start, which re-creates the triggers and the target table from the current columns.',
+  ),
+  // MySQL/MariaDB source (issue 6, libs/source-mysql)
+  REPL_MYSQL_KEYLESS_TABLE: entry(
+    'A selected MySQL table has no primary key and no unique key over NOT NULL columns',
+    'Add a primary key or a unique key over NOT NULL columns, or leave the table out with --exclude-tables.',
+  ),
+  REPL_MYSQL_QUERY_FAILED: entry(
+    'A statement on the MySQL source failed',
+    'Read the server message; check that the user may SELECT the selected tables and information_schema, has REPLICATION CLIENT, and that the server is up.',
+  ),
+  REPL_MYSQL_TYPE_UNSUPPORTED: entry(
+    'A MySQL column type has no PostgreSQL mapping',
+    'Leave the table out with --exclude-tables, or change the column to a type docs/type-mapping.md lists.',
+  ),
+  REPL_MYSQL_VALUE_OUT_OF_RANGE: entry(
+    'A MySQL value does not fit its PostgreSQL column type',
+    'For TIME values outside 00:00:00 to 24:00:00 set the source option timeType to interval and run the job again from the start.',
+  ),
+  REPL_MYSQL_BINLOG_UNAVAILABLE: entry(
+    'The binlog of the MySQL source cannot be streamed',
+    'Turn on log_bin with binlog_format = ROW and binlog_row_image = FULL (validate prints the exact settings), then run the job again.',
+  ),
+  REPL_MYSQL_STREAM_FAILED: entry(
+    'The binlog stream of the MySQL source broke',
+    'Read the server message and restart the extractor: it resumes from its last checkpoint. If the binlog it needs was purged, raise binlog retention and run the job again from the start.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

@@ -49,6 +49,16 @@ const TRANSIENT_MONGO_LABELS: ReadonlySet<string> = new Set([
   'ResumableChangeStreamError',
 ]);
 
+/** Our own codes for "the other side is unavailable for now". */
+const TRANSIENT_REPLICATOR_CODES: ReadonlySet<string> = new Set(['REPL_COORDINATOR_UNAVAILABLE']);
+
+/** node-postgres raises these without a code when a connection dies under it. */
+const TRANSIENT_PG_MESSAGES: ReadonlySet<string> = new Set([
+  'Connection terminated unexpectedly',
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+]);
+
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
 /** Errors nested deeper than this are not inspected (guards against pathological chains). */
@@ -79,8 +89,10 @@ function hasTransientMarker(error: object): boolean {
   const sqlState: unknown = Reflect.get(error, 'sqlState');
   const errno: unknown = Reflect.get(error, 'errno');
   const labels: unknown = Reflect.get(error, 'errorLabels');
+  const message: unknown = Reflect.get(error, 'message');
   return (
     (typeof code === 'string' && isTransientCode(code)) ||
+    (code === undefined && typeof message === 'string' && TRANSIENT_PG_MESSAGES.has(message)) ||
     (typeof sqlState === 'string' && isTransientSqlState(sqlState)) ||
     (typeof errno === 'number' && TRANSIENT_MYSQL_ERRNOS.has(errno)) ||
     (Array.isArray(labels) &&
@@ -89,7 +101,12 @@ function hasTransientMarker(error: object): boolean {
 }
 
 function isTransientCode(code: string): boolean {
-  return TRANSIENT_ERRNOS.has(code) || TRANSIENT_MYSQL_CODES.has(code) || isTransientSqlState(code);
+  return (
+    TRANSIENT_ERRNOS.has(code) ||
+    TRANSIENT_MYSQL_CODES.has(code) ||
+    TRANSIENT_REPLICATOR_CODES.has(code) ||
+    isTransientSqlState(code)
+  );
 }
 
 function isTransientSqlState(state: string): boolean {

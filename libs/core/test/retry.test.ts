@@ -173,6 +173,19 @@ describe('isTransientError', () => {
     expect(isTransientError(withProps(props))).toBe(false);
   });
 
+  it('treats an unavailable coordinator and a dead node-postgres connection as transient', () => {
+    expect(isTransientError(replicatorError('REPL_COORDINATOR_UNAVAILABLE', 'no reply'))).toBe(
+      true,
+    );
+    expect(isTransientError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(
+      isTransientError(new Error('Client has encountered a connection error and is not queryable')),
+    ).toBe(true);
+    expect(isTransientError(new Error('Connection terminated unexpectedly, says the user'))).toBe(
+      false,
+    );
+  });
+
   it('looks through cause chains and aggregate errors', () => {
     const wrapped = replicatorError('REPL_CONNECT_FAILED', 'cannot reach db', {
       cause: new Error('outer', { cause: withProps({ code: 'ECONNREFUSED' }) }),

@@ -56,6 +56,17 @@ export type {
   SnapshotProgress,
   TablePhase,
 } from './job/job-store.js';
+
+// Job status and registration (coordinator): read by `status` and the coordinator's HTTP API
+export { TABLE_PHASES } from './job/job-status.js';
+export type {
+  CoordinatorJobStore,
+  JobRegistrar,
+  JobSource,
+  JobStatusReader,
+  JobSummary,
+  JobTableStatus,
+} from './job/job-status.js';
 export { runExtractor } from './extractor/run-extractor.js';
 export type {
   ExtractorOptions,
@@ -68,3 +79,9 @@ export type {
   ExtractorProducer,
 } from './extractor/extractor-ports.js';
 export { eventMessages, messageKey } from './extractor/event-builder.js';
+
+// Loader on a bus: dead letters to `<prefix>.dead-letters` (issue 5)
+export { createBusDeadLetterSink } from './loader/bus-dead-letter-sink.js';
+export type { DeadLetterProducer, DeadLetterValue } from './loader/bus-dead-letter-sink.js';
+export { deadLetterTopic } from './loader/dead-letter-topic.js';
+export { DEAD_LETTER_CODE_HEADER, DEAD_LETTER_TOPIC_SUFFIX } from './loader/constants.js';

@@ -138,7 +138,7 @@ function setup(
     consumer,
     applier,
     deadLetters,
-    keyColumnsOf: (table) => (table.table === 'unknown' ? undefined : ['id']),
+    keyColumnsOf: async (table) => (table.table === 'unknown' ? undefined : ['id']),
     consumerGroup: 'g',
     logger,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -149,13 +149,13 @@ function setup(
 const ser = serializeChangeEvent;
 
 describe('runLoader', () => {
-  it('groups a batch by table in offset order and commits last + 1 after every apply', async () => {
+  it('applies runs of one table in offset order and commits last + 1 after every apply', async () => {
     const { log, applier, loaderOptions } = setup([
-      batch(0, 10, [ser(event('a', 1)), ser(event('b', 1)), ser(event('a', 2)), null]),
+      batch(0, 10, [ser(event('a', 1)), ser(event('a', 2)), ser(event('b', 1)), null]),
       batch(1, 0, [ser(event('b', 2, 'd'))]),
     ]);
     const stats = await runLoader(loaderOptions);
-    expect(log).toEqual(['apply a 10,12', 'apply b 11', 'commit 0@14', 'apply b 0', 'commit 1@1']);
+    expect(log).toEqual(['apply a 10,11', 'apply b 12', 'commit 0@14', 'apply b 0', 'commit 1@1']);
     expect(applier.calls[0]).toMatchObject({
       consumerGroup: 'g',
       table: { schema: 'public', table: 'a' },
@@ -166,6 +166,16 @@ describe('runLoader', () => {
       { id: 2, v: 'a-2' },
     ]);
     expect(stats).toEqual({ applied: 4, skipped: 0, deadLettered: 0, tombstones: 1 });
+  });
+
+  it('never applies a later event of one table before an earlier event of another', async () => {
+    // The target stores one next offset per partition: applying a@2 before b@1 would store 3
+    // and a replay after a crash would skip b@1.
+    const { log, loaderOptions } = setup([
+      batch(0, 0, [ser(event('a', 1)), ser(event('b', 1)), ser(event('a', 2))]),
+    ]);
+    await runLoader(loaderOptions);
+    expect(log).toEqual(['apply a 0', 'apply b 1', 'apply a 2', 'commit 0@3']);
   });
 
   it('splits a consumer batch into chunks of maxBatchMessages, each committed', async () => {
@@ -236,5 +246,79 @@ describe('runLoader', () => {
     const stats = await runLoader({ ...loaderOptions, onCommit: () => aborter.abort() });
     expect(log).toEqual(['apply a 0', 'commit 0@1']);
     expect(stats.applied).toBe(1);
+  });
+
+  it('finishes and commits the chunk in flight when aborted during one of its applies', async () => {
+    const aborter = new AbortController();
+    const { log, applier, loaderOptions } = setup(
+      [batch(0, 0, [ser(event('a', 1)), ser(event('b', 1))]), batch(0, 2, [ser(event('a', 2))])],
+      { signal: aborter.signal },
+    );
+    const aborting: ChangeApplier = {
+      apply: (input) => {
+        aborter.abort();
+        return applier.apply(input);
+      },
+    };
+    await runLoader({ ...loaderOptions, applier: aborting });
+    expect(log).toEqual(['apply a 0', 'apply b 1', 'commit 0@2']);
+  });
+
+  it('stops at once when aborted while waiting for the next batch', async () => {
+    const aborter = new AbortController();
+    const { loaderOptions } = setup([]);
+    const idle: LoaderConsumer = {
+      commit: () => Promise.resolve(),
+      [Symbol.asyncIterator]: () => ({ next: () => new Promise<never>(() => undefined) }),
+    };
+    setTimeout(() => aborter.abort(), 20);
+    const stats = await runLoader({ ...loaderOptions, consumer: idle, signal: aborter.signal });
+    expect(stats).toEqual({ applied: 0, skipped: 0, deadLettered: 0, tombstones: 0 });
+  });
+
+  it('keeps going when the bus refuses a commit after a rebalance', async () => {
+    const { log, consumer, loaderOptions } = setup([
+      batch(0, 0, [ser(event('a', 1))]),
+      batch(1, 0, [ser(event('a', 2))]),
+    ]);
+    let refusals = 1;
+    const moving: LoaderConsumer = {
+      [Symbol.asyncIterator]: () => consumer[Symbol.asyncIterator](),
+      commit: (topic, partition, offset) => {
+        if (refusals > 0) {
+          refusals -= 1;
+          return Promise.reject(replicatorError('REPL_BUS_COMMIT_FAILED', 'not assigned'));
+        }
+        return consumer.commit(topic, partition, offset);
+      },
+    };
+    const committed: string[] = [];
+    const stats = await runLoader({
+      ...loaderOptions,
+      consumer: moving,
+      onCommit: ({ partition, nextOffset }) => committed.push(`${partition}@${nextOffset}`),
+    });
+    expect(log).toEqual(['apply a 0', 'apply a 0', 'commit 1@1']);
+    expect(committed).toEqual(['1@1']);
+    expect(stats.applied).toBe(2);
+  });
+
+  it('asks for key columns asynchronously and dead-letters a table without them', async () => {
+    const asked: string[] = [];
+    const { deadLetters, loaderOptions } = setup([
+      batch(0, 0, [ser(event('a', 1)), ser(event('gone', 1))]),
+    ]);
+    await runLoader({
+      ...loaderOptions,
+      keyColumnsOf: async (table) => {
+        asked.push(table.table);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return table.table === 'gone' ? undefined : ['id'];
+      },
+    });
+    expect(asked).toEqual(['a', 'gone']);
+    expect(deadLetters.letters.map((l) => [l.offset, l.code])).toEqual([
+      ['1', 'REPL_LOADER_TABLE_UNKNOWN'],
+    ]);
   });
 });

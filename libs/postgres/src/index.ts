@@ -150,3 +150,27 @@ export { TargetTableShapeCache, readTargetTableShape } from './writer/target-tab
 export type { ColumnKind, TargetColumn, TargetTableShape } from './writer/target-table-shape.js';
 export { copyTextField, toPostgresText } from './writer/pg-text.js';
 export { OFFSETS_TABLE, REPLICATOR_SCHEMA } from './writer/replicator-schema.js';
+
+// Loader target (issue 5): libs/pipeline's ChangeApplier over one connection, with key lookup
+export { createPostgresChangeApplier } from './writer/postgres-change-applier.js';
+export type {
+  PostgresChangeApplier,
+  PostgresChangeApplierOptions,
+} from './writer/postgres-change-applier.js';
+
+// Job state (issue 5): libs/pipeline's JobStore, JobRegistrar and JobStatusReader, structurally
+export { createPostgresJobStore } from './jobs/postgres-job-store.js';
+export type { PostgresJobStore, PostgresJobStoreOptions } from './jobs/postgres-job-store.js';
+export type { JobStoreConnection } from './jobs/job-database.js';
+export { EXTRACTOR_CHECKPOINTS_TABLE, JOB_TABLES_TABLE, JOBS_TABLE } from './jobs/job-schema.js';
+
+// PostgreSQL as a pipeline source (issue 5, libs/source-postgres): table definitions for the
+// target, and the publication shared with native init
+export { readTableDefinitions } from './table-definitions.js';
+export type { PostgresColumnDefinition, PostgresTableDefinition } from './table-definitions.js';
+export { createNativePublication } from './native/publication.js';
+export type { CreatePublicationOptions, PublicationTable } from './native/publication.js';
+
+// Pipeline drain (issue 5): what the target applied per partition
+export { readStoredOffsets } from './writer/stored-offsets.js';
+export { canCreateSubscription } from './subscription-privilege.js';

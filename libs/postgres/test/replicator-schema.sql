@@ -1,5 +1,39 @@
 CREATE SCHEMA _replicator;
 
+CREATE TABLE _replicator.extractor_checkpoints (
+    job_id text NOT NULL,
+    extractor_id text NOT NULL,
+    checkpoint jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE _replicator.job_tables (
+    job_id text NOT NULL,
+    schema_name text NOT NULL,
+    table_name text NOT NULL,
+    key_columns text[] NOT NULL,
+    estimated_rows bigint DEFAULT 0 NOT NULL,
+    phase text DEFAULT 'pending'::text NOT NULL,
+    rows_copied bigint DEFAULT 0 NOT NULL,
+    snapshot_after_key jsonb,
+    lease_owner text,
+    lease_expires_at timestamp with time zone,
+    lease_ms bigint,
+    indexes text[] DEFAULT '{}'::text[] NOT NULL,
+    last_error text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT job_tables_phase_check CHECK ((phase = ANY (ARRAY['pending'::text, 'snapshot'::text, 'snapshot_done'::text, 'streaming'::text, 'failed'::text])))
+);
+
+CREATE TABLE _replicator.jobs (
+    job_id text NOT NULL,
+    source_kind text,
+    source_name text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT jobs_source_kind_check CHECK ((source_kind = ANY (ARRAY['postgres'::text, 'mysql'::text, 'mongodb'::text, 'sqlite'::text])))
+);
+
 CREATE TABLE _replicator.migrations (
     id integer NOT NULL,
     name text NOT NULL,
@@ -15,8 +49,23 @@ CREATE TABLE _replicator.offsets (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+ALTER TABLE ONLY _replicator.extractor_checkpoints
+    ADD CONSTRAINT extractor_checkpoints_pkey PRIMARY KEY (job_id, extractor_id);
+
+ALTER TABLE ONLY _replicator.job_tables
+    ADD CONSTRAINT job_tables_pkey PRIMARY KEY (job_id, schema_name, table_name);
+
+ALTER TABLE ONLY _replicator.jobs
+    ADD CONSTRAINT jobs_pkey PRIMARY KEY (job_id);
+
 ALTER TABLE ONLY _replicator.migrations
     ADD CONSTRAINT migrations_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY _replicator.offsets
     ADD CONSTRAINT offsets_pkey PRIMARY KEY (consumer_group, topic, partition);
+
+ALTER TABLE ONLY _replicator.extractor_checkpoints
+    ADD CONSTRAINT extractor_checkpoints_job_id_fkey FOREIGN KEY (job_id) REFERENCES _replicator.jobs(job_id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY _replicator.job_tables
+    ADD CONSTRAINT job_tables_job_id_fkey FOREIGN KEY (job_id) REFERENCES _replicator.jobs(job_id) ON DELETE CASCADE;

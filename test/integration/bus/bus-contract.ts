@@ -240,6 +240,38 @@ export function describeBusContract(name: string, makeBus: () => Promise<BusFixt
       expect(partitionsOf(a).size).toBe(6);
     });
 
+    it('lists the topics it has, sorted, including ones created since the last call', async () => {
+      const first = await topic('list_b', 1);
+      const before = await bus().listTopics();
+      expect(before).toContain(first);
+      expect([...before]).toEqual([...before].sort());
+      expect(before.some((name) => name.startsWith('__'))).toBe(false);
+      const second = await topic('list_a', 2);
+      const after = await bus().listTopics();
+      expect(after.filter((name) => name === first || name === second)).toEqual(
+        [first, second].sort(),
+      );
+      expect(after).not.toContain(unique('never_created'));
+    });
+
+    it('reports the end offset of every partition, moving as messages are sent', async () => {
+      const name = await topic('ends', 3);
+      expect(await bus().endOffsets(name)).toEqual(['0', '0', '0']);
+      const p = await producer();
+      await p.send(name, [
+        { key: null, value: 'a' },
+        { key: null, value: 'b' },
+        { key: null, value: 'c' },
+        { key: null, value: 'd' },
+      ]);
+      const ends = await bus().endOffsets(name);
+      expect(ends).toHaveLength(3);
+      expect(ends.reduce((sum, end) => sum + Number(end), 0)).toBe(4);
+      await expect(bus().endOffsets(unique('no_such_topic'))).rejects.toSatisfy((e: unknown) =>
+        isReplicatorError(e, 'REPL_BUS_TOPIC_NOT_FOUND'),
+      );
+    });
+
     it('refuses a topic that was not created, with a coded error', async () => {
       const missing = unique('missing');
       const p = await producer();

@@ -105,7 +105,7 @@ describeWithServices(['postgres'], 'pipeline: loader on MemoryBus and PostgreSQL
         consumer,
         applier,
         deadLetters: { send: (letter) => Promise.resolve(void letters.push(letter)) },
-        keyColumnsOf: (table) => (table.table === 'unplanned' ? undefined : ['id']),
+        keyColumnsOf: async (table) => (table.table === 'unplanned' ? undefined : ['id']),
         consumerGroup: GROUP,
         maxBatchMessages: 100,
         signal: aborter.signal,

@@ -24,16 +24,19 @@ describeWithServices(['postgres'], 'postgres writer: _replicator migrations', ()
         migrateReplicatorSchema(first),
         migrateReplicatorSchema(second),
       ]);
-      expect(results.map((r) => r.applied).sort()).toEqual([[], [1]]);
-      expect(results.map((r) => r.latest)).toEqual([1, 1]);
+      expect(results.map((r) => r.applied).sort()).toEqual([[], [1, 2]]);
+      expect(results.map((r) => r.latest)).toEqual([2, 2]);
       const again = await migrateReplicatorSchema(first);
-      expect(again).toEqual({ applied: [], latest: 1 });
+      expect(again).toEqual({ applied: [], latest: 2 });
     } finally {
       await first.close();
       await second.close();
     }
     const { rows } = await dbs.target('SELECT id, name FROM _replicator.migrations ORDER BY id');
-    expect(rows).toEqual([{ id: 1, name: '000001.sql' }]);
+    expect(rows).toEqual([
+      { id: 1, name: '000001.sql' },
+      { id: 2, name: '000002.sql' },
+    ]);
     const columns = await dbs.target(
       `SELECT column_name, data_type FROM information_schema.columns
         WHERE table_schema = '_replicator' AND table_name = 'offsets' ORDER BY ordinal_position`,

@@ -6,10 +6,12 @@
 import {
   eventTopic,
   serializeChangeEvent,
+  tableKey,
   type ChangeEvent,
   type ChangeKey,
   type ChangeRow,
   type SourcePosition,
+  type TableId,
 } from '@database-replicator/core';
 import type { ChangeSource, SourceTable } from './change-source.js';
 import type { ExtractorMessage } from './extractor-ports.js';
@@ -32,6 +34,11 @@ export function messageKey(keyColumns: readonly string[], row: ChangeRow | null)
 /** The key of `row` as snapshot progress stores it (resume after this key). */
 export function rowKey(keyColumns: readonly string[], row: ChangeRow): ChangeKey {
   return Object.fromEntries(keyColumns.map((column) => [column, row[column] ?? null]));
+}
+
+/** Identifies a table by schema and name (events carry no more), for maps. */
+export function tableIdKey(id: TableId): string {
+  return tableKey({ schema: id.schema, table: id.table });
 }
 
 /** The topic of a table's events. */

@@ -4,9 +4,9 @@
  * acknowledged to the source (ARCHITECTURE §4). A crash between the send and the checkpoint makes
  * the restarted extractor resend; the loader skips resent events by their source position.
  */
-import { formatTableRef, tableKey, type SourcePosition } from '@database-replicator/core';
+import { formatTableRef, type SourcePosition } from '@database-replicator/core';
 import type { SourceTable, SourceTransaction } from './change-source.js';
-import { eventMessages, tableTopic } from './event-builder.js';
+import { eventMessages, tableIdKey, tableTopic } from './event-builder.js';
 import type { ExtractorOptions } from './extractor-options.js';
 import type { ExtractorMessage, ExtractorProducer } from './extractor-ports.js';
 
@@ -88,14 +88,14 @@ class StreamBatch {
 
   constructor(options: ExtractorOptions, tables: readonly SourceTable[], from: SourcePosition) {
     this.#options = options;
-    this.#tables = new Map(tables.map((table) => [tableKey(table.id), table]));
+    this.#tables = new Map(tables.map((table) => [tableIdKey(table.id), table]));
     this.#checkpoint = from;
   }
 
   add(step: SourceTransaction): void {
     for (const event of step.events) {
       const id = { schema: event.source.schema ?? event.source.db, table: event.source.table };
-      const table = this.#tables.get(tableKey(id));
+      const table = this.#tables.get(tableIdKey(id));
       // The publication (or binlog filter) selects tables; an event of another table is ignored.
       if (table === undefined) {
         this.#options.logger.debug({ table: formatTableRef(id) }, 'change of an unselected table');

@@ -6,12 +6,11 @@
 import {
   formatTableRef,
   serializeChangeEvent,
-  tableKey,
   type SourcePosition,
 } from '@database-replicator/core';
 import type { SnapshotProgress } from '../job/job-store.js';
 import type { SourceTable } from './change-source.js';
-import { messageKey, rowKey, snapshotEvent, tableTopic } from './event-builder.js';
+import { messageKey, rowKey, snapshotEvent, tableIdKey, tableTopic } from './event-builder.js';
 import type { ExtractorOptions } from './extractor-options.js';
 
 const DEFAULT_WORKERS = 2;
@@ -24,7 +23,7 @@ export async function runSnapshot(
   tables: readonly SourceTable[],
   start: SourcePosition,
 ): Promise<number> {
-  const byKey = new Map(tables.map((table) => [tableKey(table.id), table]));
+  const byKey = new Map(tables.map((table) => [tableIdKey(table.id), table]));
   const workers = Math.max(1, options.snapshotWorkers ?? DEFAULT_WORKERS);
   const counts = await Promise.all(
     Array.from({ length: workers }, (_, index) =>
@@ -48,7 +47,7 @@ async function runWorker(
     while (!signal.aborted) {
       const claim = await store.claimSnapshotTable(jobId, worker, leaseMs);
       if (claim === undefined) break;
-      const table = tables.get(tableKey(claim.table));
+      const table = tables.get(tableIdKey(claim.table));
       if (table === undefined) {
         // Registered by an earlier run but no longer selected: nothing of it is sent.
         await store.saveSnapshotProgress(jobId, worker, claim.table, {

@@ -22,11 +22,14 @@ export type LoaderBatch = Readonly<{
 }>;
 
 /**
- * The subset of a bus consumer the loader uses. Its iteration must end when the loader's signal
- * aborts (a `BusConsumer` created with the same `signal` does).
+ * The subset of a bus consumer the loader uses. The loader stops waiting for a batch when its
+ * signal aborts; the consumer's owner closes the consumer afterwards.
  */
 export interface LoaderConsumer extends AsyncIterable<LoaderBatch> {
-  /** Commits `offset`, the next offset to read (last processed + 1). */
+  /**
+   * Commits `offset`, the next offset to read (last processed + 1). `REPL_BUS_COMMIT_FAILED`
+   * (the partition moved to another member) is tolerated by the loader.
+   */
   commit(topic: string, partition: number, offset: string): Promise<void>;
 }
 

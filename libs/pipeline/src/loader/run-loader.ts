@@ -1,16 +1,20 @@
 /**
- * The loader loop: bus batches → validated events → one apply per table → commit.
+ * The loader loop: bus batches → validated events → one apply per run of one table → commit.
  *
  * Per consumer batch (one partition, offset order), in chunks of at most `maxBatchMessages`:
  * 1. deserialize and validate each message; tombstones are ignored; a message that fails
  *    validation, or whose table has no known key columns, is dead-lettered;
- * 2. group the rest by table, keeping offset order, and apply each group (transient failures
- *    retried); a group rejected as poison is applied again event by event to isolate the poison
- *    events, which are dead-lettered while the others are applied;
+ * 2. split the rest into runs of consecutive events of one table and apply the runs in order
+ *    (transient failures retried). Runs, not one group per table: the target stores ONE next
+ *    offset per partition, so applying a later event of table A before an earlier one of table B
+ *    would mark B's event as applied. A run rejected as poison is applied again event by event to
+ *    isolate the poison events, which are dead-lettered while the others are applied;
  * 3. commit the chunk's last offset + 1 on the consumer, only after every apply returned. The
  *    target stored the offsets in the apply's own transaction, so a crash before the commit only
- *    causes a replay, which the applier skips.
- * Aborting `signal` lets the chunk in flight finish and commit, then resolves with the counts.
+ *    causes a replay, which the applier skips; for the same reason a commit the bus refuses
+ *    (the partition moved to another member in a rebalance) is logged and the loop goes on.
+ * Aborting `signal` ends a wait for the next batch at once; a chunk in flight finishes (retries
+ * included) and commits, then the loop resolves with the counts. The consumer's owner closes it.
  */
 import {
   isReplicatorError,
@@ -37,15 +41,18 @@ export type LoaderOptions = Readonly<{
   consumer: LoaderConsumer;
   applier: ChangeApplier;
   deadLetters: DeadLetterSink;
-  /** Key columns of a table; `undefined` for a table the loader does not know (dead-lettered). */
-  keyColumnsOf: (table: TableId) => readonly string[] | undefined;
+  /**
+   * Key columns of a table; `undefined` for a table the loader does not know (its events are
+   * dead-lettered). Called per event: answer from a cache.
+   */
+  keyColumnsOf: (table: TableId) => Promise<readonly string[] | undefined>;
   /** Consumer group under which the target stores offsets. */
   consumerGroup: string;
   /** Messages applied (and committed) together at most; at least 1. Default 500. */
   maxBatchMessages?: number;
   /** Attempts per apply, dead-letter send or commit on transient failures. Default 5. */
   maxAttempts?: number;
-  /** Aborting stops the loop after the chunk in flight is committed. */
+  /** Aborting stops the loop after the chunk in flight is committed (or at once when idle). */
   signal?: AbortSignal;
   logger: Logger;
   /** Called after each commit; e.g. to publish progress or, in tests, to stop once drained. */
@@ -96,8 +103,9 @@ function isPoisonError(error: unknown): error is Error & { code: ErrorCode } {
  *
  * @returns The counts at the end.
  * @throws The first non-transient, non-poison failure (or a transient one after `maxAttempts`)
- *   of the consumer, the applier, the dead-letter sink or a commit; nothing past the last commit
- *   is committed, so a restart resumes there.
+ *   of the consumer, the applier, the key lookup, the dead-letter sink or a commit (except a
+ *   refused commit, `REPL_BUS_COMMIT_FAILED`, which is logged: the target holds the offsets);
+ *   nothing past the last commit is committed, so a restart resumes there.
  */
 export async function runLoader(options: LoaderOptions): Promise<LoaderStats> {
   const loader = new LoaderRun(options);
@@ -127,18 +135,16 @@ class LoaderRun {
   async run(): Promise<LoaderStats> {
     const { consumer, signal } = this.#options;
     this.#log.info({ consumerGroup: this.#options.consumerGroup }, 'loader started');
-    try {
-      for await (const batch of consumer) {
-        for (let start = 0; start < batch.messages.length; start += this.#maxBatchMessages) {
-          if (signal?.aborted === true) break;
-          const chunk = batch.messages.slice(start, start + this.#maxBatchMessages);
-          await this.#loadChunk(batch.topic, batch.partition, chunk);
-        }
+    const batches = consumer[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await nextUnlessAborted(batches, signal);
+      if (next === undefined || next.done === true) break;
+      const batch = next.value;
+      for (let start = 0; start < batch.messages.length; start += this.#maxBatchMessages) {
         if (signal?.aborted === true) break;
+        const chunk = batch.messages.slice(start, start + this.#maxBatchMessages);
+        await this.#loadChunk(batch.topic, batch.partition, chunk);
       }
-    } catch (error) {
-      // An abort during a retry wait surfaces as signal.reason: a clean stop, not a failure.
-      if (signal?.aborted !== true || error !== signal.reason) throw error;
     }
     const stats = this.#stats();
     this.#log.info(stats, 'loader stopped');
@@ -150,31 +156,48 @@ class LoaderRun {
     partition: number,
     records: readonly LoaderRecord[],
   ): Promise<void> {
-    const groups = new Map<
-      string,
-      { table: TableId; keyColumns: readonly string[]; items: Pending[] }
-    >();
+    const runs: { table: TableId; keyColumns: readonly string[]; items: Pending[] }[] = [];
     for (const record of records) {
-      const pending = await this.#decode(topic, partition, record);
-      if (pending === undefined) continue;
-      const { table, keyColumns } = pending;
-      const key = JSON.stringify([table.schema, table.table]);
-      const group = groups.get(key) ?? { table, keyColumns, items: [] };
-      group.items.push(pending.item);
-      groups.set(key, group);
+      const decoded = await this.#decode(topic, partition, record);
+      if (decoded === undefined) continue;
+      const last = runs.at(-1);
+      if (last !== undefined && sameTable(last.table, decoded.table)) {
+        last.items.push(decoded.item);
+      } else {
+        runs.push({ table: decoded.table, keyColumns: decoded.keyColumns, items: [decoded.item] });
+      }
     }
-    for (const group of groups.values()) {
-      await this.#applyGroup(group.table, group.keyColumns, group.items);
-    }
+    for (const run of runs) await this.#applyGroup(run.table, run.keyColumns, run.items);
     const last = records.at(-1);
     if (last === undefined) return;
     const nextOffset = (BigInt(last.offset) + 1n).toString();
-    await this.#retry(() => this.#options.consumer.commit(topic, partition, nextOffset));
+    if (!(await this.#commit(topic, partition, nextOffset))) return;
     this.#log.debug(
-      { topic, partition, nextOffset, messages: records.length, tables: groups.size },
+      { topic, partition, nextOffset, messages: records.length, runs: runs.length },
       'batch committed',
     );
     this.#options.onCommit?.({ topic, partition, nextOffset, stats: this.#stats() });
+  }
+
+  /**
+   * Commits on the consumer; false if the bus refused because the partition moved to another
+   * member (or the consumer was closed by an abort). Harmless: the target holds the offsets, so
+   * whoever reads the partition next skips what this loader applied.
+   */
+  async #commit(topic: string, partition: number, nextOffset: string): Promise<boolean> {
+    try {
+      await this.#retry(() => this.#options.consumer.commit(topic, partition, nextOffset));
+      return true;
+    } catch (error) {
+      const stopped =
+        this.#options.signal?.aborted === true && isReplicatorError(error, 'REPL_BUS_CLOSED');
+      if (!stopped && !isReplicatorError(error, 'REPL_BUS_COMMIT_FAILED')) throw error;
+      this.#log.warn(
+        { err: error, topic, partition, nextOffset },
+        'commit not accepted by the bus; the target holds the offsets, a replay will be skipped',
+      );
+      return false;
+    }
   }
 
   /** A message as an event of a known table, or `undefined` if ignored or dead-lettered. */
@@ -205,7 +228,7 @@ class LoaderRun {
       schema: source.schema ?? source.db,
       table: source.table,
     });
-    const keyColumns = this.#options.keyColumnsOf(table);
+    const keyColumns = await this.#retry(() => this.#options.keyColumnsOf(table));
     if (keyColumns === undefined) {
       const error = replicatorError(
         'REPL_LOADER_TABLE_UNKNOWN',
@@ -241,8 +264,8 @@ class LoaderRun {
         return;
       }
     }
-    // The whole group was rolled back; apply its events one by one, in order, so only the
-    // poison ones are dead-lettered.
+    // The whole run was rolled back; apply its events one by one, in order, so only the poison
+    // ones are dead-lettered.
     for (const item of items) await this.#applyGroup(table, keyColumns, [item]);
   }
 
@@ -279,13 +302,13 @@ class LoaderRun {
     );
   }
 
+  /** Retries transient failures. Not bound to the signal: a chunk in flight finishes. */
   #retry<T>(fn: () => Promise<T>): Promise<T> {
     return retry(() => fn(), {
       isRetryable: isTransientError,
       ...(this.#options.maxAttempts === undefined
         ? {}
         : { maxAttempts: this.#options.maxAttempts }),
-      ...(this.#options.signal === undefined ? {} : { signal: this.#options.signal }),
       onRetry: ({ error, attempt, delayMs }) =>
         this.#log.warn({ err: error, attempt, delayMs }, 'transient failure, retrying'),
     });
@@ -304,4 +327,35 @@ class LoaderRun {
       tombstones: this.#tombstones,
     });
   }
+}
+
+function sameTable(a: TableId, b: TableId): boolean {
+  return a.schema === b.schema && a.table === b.table;
+}
+
+/**
+ * The iterator's next result, or `undefined` as soon as `signal` aborts. A read still pending
+ * then ends when the consumer's owner closes the consumer; what it returns was not committed, so
+ * the bus delivers it again.
+ */
+function nextUnlessAborted<T>(
+  iterator: AsyncIterator<T>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<T> | undefined> {
+  if (signal === undefined) return iterator.next();
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    iterator.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(result);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -239,7 +239,8 @@ function advancesOf(
           topic: item.topic,
           partition: item.partition,
           nextOffset: String(offset + 1n),
-          position: highest.get(partitionKey(item.topic, item.partition)) ?? item.event.source.position,
+          position:
+            highest.get(partitionKey(item.topic, item.partition)) ?? item.event.source.position,
         }),
       )
       .sort((a, b) =>

@@ -1,26 +1,29 @@
 /**
  * `init`: create the schema and copy the data; with `--enable-sync` continue into continuous
- * replication. For a PostgreSQL source the native path (`--via native`, the default) does it
+ * replication, natively or through the pipeline (replication-route.ts decides). For a PostgreSQL
+ * source whose target may create subscriptions the native path does it
  * with pg_dump/pg_restore under a replication slot's snapshot and a subscription on that slot,
  * and returns once the subscription runs (PostgreSQL keeps the target in sync from then on).
  * The work lives in libs/postgres (runNativeInit); this maps flags and prints the summary.
  */
-import { replicatorError, type Secret } from '@database-replicator/core';
 import { runNativeInit, type NativeRunReport } from '@database-replicator/postgres';
-import { requireEndpoints } from '../endpoints.js';
-import { EXIT, type CommandContext, type CommandHandler } from '../command-context.js';
+import { EXIT, type CommandHandler } from '../command-context.js';
+import { chooseReplicationRoute } from '../replication-route.js';
+import { runThroughPipeline } from './pipeline-run.js';
 import { formatBytes, renderJson, renderTable } from '../output.js';
 
 export const runInit: CommandHandler = async (ctx) => {
-  const { source, target } = nativeEndpoints(ctx, 'init');
+  const route = await chooseReplicationRoute(ctx, 'init');
+  const enableSync = ctx.line.values['enable-sync'] === true;
+  if (route.via === 'pipeline') return runThroughPipeline(ctx, route.bus, enableSync);
   const report = await runNativeInit({
-    source,
-    target,
+    source: route.source,
+    target: route.target,
     filters: ctx.config.filters,
     jobs: ctx.config.jobs,
     stateDir: ctx.config.stateDir,
     yes: ctx.config.yes,
-    enableSync: ctx.line.values['enable-sync'] === true,
+    enableSync,
     dropExisting: ctx.line.values['drop-existing'] === true,
     logger: ctx.logger,
     signal: ctx.signal,
@@ -28,39 +31,6 @@ export const runInit: CommandHandler = async (ctx) => {
   ctx.io.stdout(ctx.config.json ? renderJson(report) : renderInitReport(report));
   return EXIT.ok;
 };
-
-/**
- * The source and target URLs of a native command, after checking that the run is a native
- * PostgreSQL → PostgreSQL one.
- *
- * @throws ReplicatorError `REPL_CLI_USAGE` (missing URL, bad --via, --bus with native),
- *   `REPL_NOT_IMPLEMENTED` (other sources, --via pipeline).
- */
-export function nativeEndpoints(
-  ctx: CommandContext,
-  command: string,
-): Readonly<{ source: Secret; target: Secret }> {
-  const { source, target } = requireEndpoints(ctx.config, command);
-  const via = ctx.line.values.via ?? 'native';
-  if (via !== 'native' && via !== 'pipeline') {
-    throw replicatorError('REPL_CLI_USAGE', `--via "${via}" is not native or pipeline`, {
-      fix: 'Use --via native (PostgreSQL logical replication) or --via pipeline.',
-    });
-  }
-  if (source.kind !== 'postgres' || via === 'pipeline') {
-    throw replicatorError(
-      'REPL_NOT_IMPLEMENTED',
-      `${command} --via pipeline (and from ${source.kind} sources) is not implemented yet`,
-      { fix: 'Use a PostgreSQL source with --via native, or follow the project issues.' },
-    );
-  }
-  if (ctx.line.values.bus !== undefined) {
-    throw replicatorError('REPL_CLI_USAGE', '--bus applies to --via pipeline only', {
-      fix: 'Leave out --bus: native replication needs no bus.',
-    });
-  }
-  return { source: source.url, target: target.url };
-}
 
 function renderInitReport(report: NativeRunReport): string {
   const rows = report.databases.map((d) => [

@@ -1,5 +1,6 @@
 /**
- * `sync`: set up or repair continuous replication of a target `init` initialised. On the native
+ * `sync`: set up or repair continuous replication of a target `init` initialised. Through the
+ * pipeline it streams from the job's checkpoint until interrupted (pipeline-run.ts). On the native
  * path: enable a disabled subscription, recreate a missing one on the slot, or say why it
  * cannot be repaired; returns once every subscription runs. The work lives in libs/postgres
  * (runNativeSync).
@@ -7,7 +8,8 @@
 import { runNativeSync, type NativeSyncReport } from '@database-replicator/postgres';
 import { EXIT, type CommandHandler } from '../command-context.js';
 import { renderJson, renderTable } from '../output.js';
-import { nativeEndpoints } from './init.js';
+import { chooseReplicationRoute } from '../replication-route.js';
+import { runThroughPipeline } from './pipeline-run.js';
 
 const ACTION_TEXT: Readonly<Record<NativeSyncReport['databases'][number]['action'], string>> = {
   running: 'was running',
@@ -16,10 +18,11 @@ const ACTION_TEXT: Readonly<Record<NativeSyncReport['databases'][number]['action
 };
 
 export const runSync: CommandHandler = async (ctx) => {
-  const { source, target } = nativeEndpoints(ctx, 'sync');
+  const route = await chooseReplicationRoute(ctx, 'sync');
+  if (route.via === 'pipeline') return runThroughPipeline(ctx, route.bus, true);
   const report = await runNativeSync({
-    source,
-    target,
+    source: route.source,
+    target: route.target,
     filters: ctx.config.filters,
     stateDir: ctx.config.stateDir,
     logger: ctx.logger,

@@ -1,0 +1,79 @@
+/**
+ * The loader's view of a PostgreSQL target: `apply` runs {@link applyChangeBatch} with one shape
+ * cache, and `keyColumnsOf` answers a table's primary-key columns from the catalog. It matches
+ * libs/pipeline's `ChangeApplier` structurally, so neither lib imports the other.
+ */
+import { formatTableRef, quoteTable, type Logger, type TableId } from '@database-replicator/core';
+import type pg from 'pg';
+import { applyChangeBatch } from './apply-change-batch.js';
+import type { ApplyResult, ChangeBatch } from './change-batch.js';
+import { TargetTableShapeCache } from './target-table-shape.js';
+
+/** Options of {@link createPostgresChangeApplier}. */
+export type PostgresChangeApplierOptions = Readonly<{
+  /** Receives one debug line per applied batch (child `component: 'postgres-applier'`). */
+  logger: Logger;
+}>;
+
+/** A target that applies change batches exactly once and knows its tables' key columns. */
+export type PostgresChangeApplier = Readonly<{
+  /**
+   * Applies `batch` with its offsets in one transaction; see {@link applyChangeBatch}.
+   *
+   * @throws ReplicatorError `REPL_WRITER_TARGET_TABLE_INVALID`, `REPL_WRITER_EVENT_INVALID`,
+   *   `REPL_WRITER_APPLY_FAILED` (rolled back as a whole).
+   */
+  apply(batch: ChangeBatch): Promise<ApplyResult>;
+  /**
+   * The primary-key columns of target table `table`, in key order; `undefined` when the table
+   * does not exist or has no primary key. Found keys are cached for the applier's life; a
+   * missing table is looked up again on the next call, so one created later is picked up.
+   */
+  keyColumnsOf(table: TableId): Promise<readonly string[] | undefined>;
+}>;
+
+/**
+ * Creates the applier over `client` (a connection of its own, outside any transaction, to a
+ * target whose `_replicator` schema is migrated). Calls must not overlap: one connection runs one
+ * transaction at a time.
+ */
+export function createPostgresChangeApplier(
+  client: pg.ClientBase,
+  options: PostgresChangeApplierOptions,
+): PostgresChangeApplier {
+  const log = options.logger.child({ component: 'postgres-applier' });
+  const shapes = new TargetTableShapeCache();
+  const keys = new Map<string, readonly string[]>();
+  return Object.freeze({
+    apply: async (batch: ChangeBatch): Promise<ApplyResult> => {
+      const result = await applyChangeBatch(client, batch, { shapes });
+      log.debug({ table: formatTableRef(batch.table), ...result }, 'change batch applied');
+      return result;
+    },
+    keyColumnsOf: async (table: TableId): Promise<readonly string[] | undefined> => {
+      const id = quoteTable(table);
+      const cached = keys.get(id);
+      if (cached !== undefined) return cached;
+      const found = await readPrimaryKey(client, id);
+      if (found !== undefined) keys.set(id, found);
+      return found;
+    },
+  });
+}
+
+async function readPrimaryKey(
+  client: pg.ClientBase,
+  quotedTable: string,
+): Promise<readonly string[] | undefined> {
+  // to_regclass is NULL (no error) for a missing table or schema.
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT a.attname AS name
+       FROM pg_index i
+       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = to_regclass($1) AND i.indisprimary
+      ORDER BY k.position`,
+    [quotedTable],
+  );
+  return rows.length === 0 ? undefined : Object.freeze(rows.map((row) => row.name));
+}

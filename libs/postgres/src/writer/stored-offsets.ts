@@ -1,0 +1,21 @@
+/**
+ * What the target has applied, per partition, for a consumer group: the next offsets stored in
+ * `_replicator.offsets` by the applies themselves, so they are exact whatever the bus says.
+ */
+import { quoteTable } from '@database-replicator/core';
+import type pg from 'pg';
+import { partitionKey } from './plan-change-batch.js';
+import { OFFSETS_TABLE } from './replicator-schema.js';
+
+/** Next offset to apply by {@link partitionKey}; partitions never applied are absent. */
+export async function readStoredOffsets(
+  client: pg.ClientBase,
+  consumerGroup: string,
+): Promise<Map<string, bigint>> {
+  const { rows } = await client.query<{ topic: string; partition: number; next: string }>(
+    `SELECT topic, partition, next_offset::text AS next FROM ${quoteTable(OFFSETS_TABLE)}
+      WHERE consumer_group = $1`,
+    [consumerGroup],
+  );
+  return new Map(rows.map((row) => [partitionKey(row.topic, row.partition), BigInt(row.next)]));
+}

@@ -1,0 +1,43 @@
+/**
+ * @database-replicator/runtime — how a service runs: settings from the environment, the bus it
+ * names, the HTTP server for health, readiness and the service's own API, and each service's
+ * run function. `services/*` mains and `database-replicator run <service>` share it, so both run
+ * the same code. Each export carries its TSDoc at its definition.
+ */
+
+// Settings
+export { loadServiceEnv } from './service-env.js';
+export type { ServiceEnv, ServiceEnvInput } from './service-env.js';
+export { BUS_SPEC_FORMS, parseBusSpec } from './bus-spec.js';
+export type { BusSpec } from './bus-spec.js';
+export { openBus } from './open-bus.js';
+export type { OpenBusOptions } from './open-bus.js';
+
+// HTTP: /healthz, /readyz and the service's handlers
+export { sendJson, startServiceHttp } from './service-http.js';
+export type { ServiceHttp, ServiceHttpHandler, ServiceHttpOptions } from './service-http.js';
+
+// Failures: the one line and the exit code of a main
+export { describeServiceFailure } from './service-failure.js';
+export type { ServiceFailure } from './service-failure.js';
+
+// Loader service
+export { runLoaderService } from './run-loader-service.js';
+export type { LoaderServiceOptions } from './run-loader-service.js';
+export { runLoaderFromEnv } from './run-loader-from-env.js';
+export type { LoaderFromEnvOptions } from './run-loader-from-env.js';
+export { LOADER_STATUS_PATH, LoaderStatus } from './loader-status.js';
+export type { LoaderStatusReport } from './loader-status.js';
+export { listEventTopics } from './event-topics.js';
+export { LOADER_APPLICATION_NAME, LOADER_CLIENT_ID } from './constants.js';
+export { NO_LOADER_STATS, addLoaderStats } from './loader-stats.js';
+
+// The pipeline in one process (CLI `init`/`sync --via pipeline`)
+export { pipelineJobNames } from './pipeline-job.js';
+export type { PipelineJobNames } from './pipeline-job.js';
+export { openChangeSource } from './open-change-source.js';
+export type { ChangeSourceConfig } from './open-change-source.js';
+export { runEmbeddedPipeline } from './run-embedded-pipeline.js';
+export type { EmbeddedPipelineOptions, EmbeddedPipelineReport } from './run-embedded-pipeline.js';
+export { waitForLoaderDrain } from './loader-drain.js';
+export type { LoaderDrainOptions } from './loader-drain.js';

@@ -1,0 +1,72 @@
+/**
+ * The `ChangeSource` of a run's configured source kind, with the configured filters applied.
+ * This is the one place that knows every source library; the pipeline and the loader know none.
+ */
+import {
+  planTables,
+  replicatorError,
+  type Logger,
+  type ReplicatorConfig,
+} from '@database-replicator/core';
+import type { ChangeSource } from '@database-replicator/pipeline';
+import { connectPostgres, databaseOf, listTables } from '@database-replicator/postgres';
+import { createPostgresSource } from '@database-replicator/source-postgres';
+import type { PipelineJobNames } from './pipeline-job.js';
+
+/** What {@link openChangeSource} reads of the configuration. */
+export type ChangeSourceConfig = Pick<ReplicatorConfig, 'source' | 'filters' | 'yes'>;
+
+/**
+ * Opens the configured source for the job `names`.
+ *
+ * @throws ReplicatorError `REPL_CLI_USAGE` without a source, `REPL_NOT_IMPLEMENTED` for a source
+ *   kind the pipeline cannot read yet, connection and `REPL_CONFIG_TABLE_NOT_FOUND` errors.
+ */
+export async function openChangeSource(
+  config: ChangeSourceConfig,
+  names: PipelineJobNames,
+  logger: Logger,
+): Promise<ChangeSource> {
+  const { source } = config;
+  if (source === undefined) {
+    throw replicatorError('REPL_CLI_USAGE', 'No source database given', {
+      fix: 'Pass --source or set DR_SOURCE_URL.',
+    });
+  }
+  if (source.kind === 'postgres') return openPostgres(config, source.url, names, logger);
+  throw replicatorError(
+    'REPL_NOT_IMPLEMENTED',
+    `The pipeline cannot read ${source.kind} sources yet`,
+    { fix: 'Use a PostgreSQL source, or follow the project issues for this source kind.' },
+  );
+}
+
+async function openPostgres(
+  config: ChangeSourceConfig,
+  url: NonNullable<ChangeSourceConfig['source']>['url'],
+  names: PipelineJobNames,
+  logger: Logger,
+): Promise<ChangeSource> {
+  const database = databaseOf(url);
+  const client = await connectPostgres(url, { logger });
+  let plan;
+  try {
+    const tables = await listTables(client);
+    plan = planTables(
+      tables.map((table) => table.id),
+      config.filters,
+      { schema: 'public', database },
+    );
+  } finally {
+    await client.close();
+  }
+  return createPostgresSource({
+    url,
+    name: database,
+    tables: plan,
+    slotName: names.replicationName,
+    publicationName: names.replicationName,
+    fixReplicaIdentity: config.yes,
+    logger,
+  });
+}

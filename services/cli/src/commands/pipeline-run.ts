@@ -1,0 +1,76 @@
+/**
+ * `init` and `sync` through the event pipeline: extractor, loader and job state in this process
+ * on the chosen bus (libs/runtime `runEmbeddedPipeline`). `init` returns once the snapshot is
+ * applied, or with `--enable-sync` keeps streaming like `sync` until interrupted; an interrupted
+ * run stops at a checkpoint and `sync` resumes from it.
+ */
+import {
+  openBus,
+  openChangeSource,
+  pipelineJobNames,
+  runEmbeddedPipeline,
+  type BusSpec,
+  type EmbeddedPipelineReport,
+} from '@database-replicator/runtime';
+import { EXIT, type CommandContext } from '../command-context.js';
+import { requireEndpoints } from '../endpoints.js';
+import { renderJson, renderTable } from '../output.js';
+import { PipelineProgress } from '../pipeline-progress.js';
+
+const CLIENT_ID = 'database-replicator-cli';
+
+/** Runs the pipeline for `command`; `stream` keeps it running after the snapshot. */
+export async function runThroughPipeline(
+  ctx: CommandContext,
+  bus: BusSpec,
+  stream: boolean,
+): Promise<number> {
+  const { source, target } = requireEndpoints(ctx.config, stream ? 'sync' : 'init');
+  const names = pipelineJobNames(ctx.config);
+  const progress = new PipelineProgress(ctx.io, ctx.logger);
+  const openedBus = openBus(bus, { logger: ctx.logger, clientId: CLIENT_ID });
+  try {
+    const changeSource = await openChangeSource(ctx.config, names, ctx.logger);
+    ctx.logger.info({ jobId: names.jobId, bus: bus.kind, stream }, 'pipeline started');
+    const report = await runEmbeddedPipeline({
+      source: changeSource,
+      sourceKind: source.kind,
+      targetUrl: target.url,
+      bus: openedBus,
+      names,
+      stream,
+      snapshotWorkers: ctx.config.jobs,
+      signal: ctx.signal,
+      logger: ctx.logger,
+      onExtractorProgress: progress.extractor,
+      onLoaderProgress: progress.loader,
+    });
+    progress.stop();
+    ctx.io.stdout(ctx.config.json ? renderJson(report) : renderReport(report, stream));
+    return ctx.signal.aborted ? EXIT.interrupted : EXIT.ok;
+  } finally {
+    progress.stop();
+    await openedBus.close();
+  }
+}
+
+function renderReport(report: EmbeddedPipelineReport, stream: boolean): string {
+  const { extractor, loader } = report;
+  const table = renderTable(
+    ['job', 'snapshot rows', 'streamed', 'applied', 'replays skipped', 'dead letters'],
+    [
+      [
+        report.jobId,
+        String(extractor.snapshotRows),
+        String(extractor.streamEvents),
+        String(loader.applied),
+        String(loader.skipped),
+        String(loader.deadLettered),
+      ],
+    ],
+  );
+  const next = stream
+    ? 'Stopped at a checkpoint; `database-replicator sync --via pipeline` resumes.\n'
+    : 'Snapshot applied. The stream start is kept (the source holds its changes): run `database-replicator sync --via pipeline` to apply them.\n';
+  return table + next;
+}

@@ -1,0 +1,142 @@
+/**
+ * `kill -9` of a loader service in the middle of a batch: after its first commit, while its
+ * target transaction is open (seen in pg_stat_activity), the process is killed; a restarted
+ * loader finishes the topic, and the target is identical to what was produced with nothing
+ * applied twice (offsets in `_replicator.offsets`, and an audit trigger counting row writes).
+ * Before the restart the group's Kafka offsets are rewound to the start, so the restarted loader
+ * reads everything again and the target alone must skip what it already holds.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '@database-replicator/core';
+import { KafkaBus } from '@database-replicator/bus';
+import { LOADER_APPLICATION_NAME } from '@database-replicator/runtime';
+import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
+import {
+  createTestDatabases,
+  queryOnce,
+  type TestDatabases,
+} from '../../support/postgres-databases.js';
+import {
+  LoaderProcess,
+  countPerPartition,
+  createAuditedItems,
+  itemMessage,
+  kafkaAdmin,
+  loaderEnv,
+  storedOffsets,
+  tableTopic,
+  uniquePrefix,
+  waitFor,
+} from './loader-support.js';
+
+const GROUP = 'crash';
+const PARTITIONS = 3;
+const MESSAGES = 6_000;
+
+describeWithServices(
+  ['postgres', 'kafka'],
+  'loader service: kill -9 in the middle of a batch',
+  () => {
+    const prefix = uniquePrefix('crash');
+    const topic = tableTopic(prefix, 'items');
+    let dbs: TestDatabases;
+    let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
+    const loaders: LoaderProcess[] = [];
+
+    beforeAll(async () => {
+      dbs = await createTestDatabases('loader_crash');
+      await createAuditedItems(dbs.targetUrl);
+      // Every apply statement takes 200 ms more, so a batch is in flight most of the time.
+      await dbs.target(
+        `CREATE FUNCTION audit.slow() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$;
+       CREATE TRIGGER slow AFTER INSERT ON public.items
+         FOR EACH STATEMENT EXECUTE FUNCTION audit.slow();`,
+      );
+      admin = await kafkaAdmin();
+    });
+    afterAll(async () => {
+      await Promise.all(loaders.map((loader) => loader.stop()));
+      await admin?.dropPrefix(prefix);
+      await admin?.close();
+      await dbs?.drop();
+    });
+
+    it('restarts after the kill and applies every offset exactly once', async () => {
+      const messages = Array.from({ length: MESSAGES }, (_, i) => itemMessage(i + 1));
+      const bus = new KafkaBus({
+        brokers: requiredEnv('KAFKA_BROKERS').split(','),
+        logger: createLogger({ level: 'silent' }),
+      });
+      try {
+        await bus.ensureTopics([topic], { partitions: PARTITIONS });
+        const producer = await bus.producer();
+        for (let i = 0; i < messages.length; i += 1_000) {
+          await producer.send(topic, messages.slice(i, i + 1_000));
+        }
+        await producer.close();
+      } finally {
+        await bus.close();
+      }
+      const env = loaderEnv({
+        targetUrl: dbs.targetUrl,
+        prefix,
+        group: GROUP,
+        extra: { DR_MAX_BATCH_MESSAGES: '500', DR_LOG_LEVEL: 'debug' },
+      });
+
+      const first = new LoaderProcess(env);
+      loaders.push(first);
+      await first.waitForLog('batch committed');
+      await waitFor('the loader to be inside a target transaction', async () => {
+        const { rows } = await queryOnce(
+          dbs.targetUrl,
+          `SELECT count(*)::int AS open FROM pg_stat_activity
+          WHERE datname = $1 AND application_name = $2 AND xact_start IS NOT NULL`,
+          [dbs.name, LOADER_APPLICATION_NAME],
+        );
+        return rows[0]?.open === 1;
+      });
+      await first.kill9();
+
+      // The killed batch left nothing behind: every row present is covered by a stored offset.
+      const atKill = sum(await storedOffsets(dbs.targetUrl, GROUP, topic));
+      expect(atKill).toBeGreaterThan(0);
+      expect(atKill).toBeLessThan(MESSAGES);
+      expect(await rowCount(dbs.targetUrl)).toBe(atKill);
+
+      const second = new LoaderProcess(env);
+      loaders.push(second);
+      const expected = countPerPartition(messages, PARTITIONS);
+      await waitFor(
+        'the restarted loader to apply everything',
+        async () => {
+          const stored = await storedOffsets(dbs.targetUrl, GROUP, topic);
+          return [...expected].every(([partition, count]) => stored.get(partition) === count);
+        },
+        45_000,
+      );
+
+      expect(await storedOffsets(dbs.targetUrl, GROUP, topic)).toEqual(expected);
+      const { rows } = await queryOnce(dbs.targetUrl, 'SELECT id, v FROM public.items ORDER BY id');
+      expect(rows).toEqual(messages.map((_, i) => ({ id: String(i + 1), v: `v-${i + 1}` })));
+      const writes = await queryOnce(
+        dbs.targetUrl,
+        `SELECT count(*)::int AS writes, count(DISTINCT id)::int AS ids,
+              count(*) FILTER (WHERE op <> 'INSERT')::int AS rewrites
+         FROM audit.writes`,
+      );
+      expect(writes.rows).toEqual([{ writes: MESSAGES, ids: MESSAGES, rewrites: 0 }]);
+      expect(await second.stop()).toBe(0);
+    });
+  },
+);
+
+function sum(values: ReadonlyMap<number, number>): number {
+  return [...values.values()].reduce((total, value) => total + value, 0);
+}
+
+async function rowCount(url: string): Promise<number> {
+  const { rows } = await queryOnce(url, 'SELECT count(*)::int AS n FROM public.items');
+  return Number(rows[0]?.n);
+}

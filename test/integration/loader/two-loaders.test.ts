@@ -1,0 +1,121 @@
+/**
+ * Two loader services (child processes, configured through the environment) in one consumer
+ * group on a 6-partition topic: both receive partitions; after `kill -9` of one, the survivor
+ * takes its partitions over, and the target ends equal to what was produced with nothing
+ * applied twice (offsets in `_replicator.offsets`, and an audit trigger counting row writes).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '@database-replicator/core';
+import { KafkaBus, type BusMessage } from '@database-replicator/bus';
+import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
+import {
+  createTestDatabases,
+  queryOnce,
+  type TestDatabases,
+} from '../../support/postgres-databases.js';
+import {
+  LoaderProcess,
+  countPerPartition,
+  createAuditedItems,
+  itemMessage,
+  kafkaAdmin,
+  loaderEnv,
+  storedOffsets,
+  tableTopic,
+  uniquePrefix,
+  waitFor,
+} from './loader-support.js';
+
+const GROUP = 'pair';
+const PARTITIONS = 6;
+
+describeWithServices(['postgres', 'kafka'], 'loader service: two processes share a topic', () => {
+  const prefix = uniquePrefix('pair');
+  const topic = tableTopic(prefix, 'items');
+  let dbs: TestDatabases;
+  let bus: KafkaBus;
+  let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
+  const loaders: LoaderProcess[] = [];
+
+  beforeAll(async () => {
+    dbs = await createTestDatabases('loader_pair');
+    await createAuditedItems(dbs.targetUrl);
+    bus = new KafkaBus({
+      brokers: requiredEnv('KAFKA_BROKERS').split(','),
+      logger: createLogger({ level: 'silent' }),
+    });
+    await bus.ensureTopics([topic], { partitions: PARTITIONS });
+    admin = await kafkaAdmin();
+  });
+  afterAll(async () => {
+    await Promise.all(loaders.map((loader) => loader.stop()));
+    await bus?.close();
+    await admin?.dropPrefix(prefix);
+    await admin?.close();
+    await dbs?.drop();
+  });
+
+  it('splits the partitions, and the survivor of a kill -9 takes them over', async () => {
+    const env = loaderEnv({ targetUrl: dbs.targetUrl, prefix, group: GROUP });
+    const a = new LoaderProcess(env);
+    const b = new LoaderProcess(env);
+    loaders.push(a, b);
+    for (const loader of [a, b]) {
+      await waitFor('ready', async () => (await loader.get('/readyz')).status === 200);
+    }
+
+    // Produce in small steps until both report partitions: the group may rebalance once more
+    // after the second member joins, and until then one member may hold all six.
+    const producer = await bus.producer();
+    const sent: BusMessage[] = [];
+    let next = 1;
+    const send = async (count: number): Promise<void> => {
+      const messages = Array.from({ length: count }, () => itemMessage(next++));
+      await producer.send(topic, messages);
+      sent.push(...messages);
+    };
+    try {
+      await waitFor(
+        'both loaders to commit partitions',
+        async () => {
+          await send(60);
+          return (await a.partitionsOf(topic)).size > 0 && (await b.partitionsOf(topic)).size > 0;
+        },
+        30_000,
+      );
+      const before = { a: await a.partitionsOf(topic), b: await b.partitionsOf(topic) };
+      expect(before.b.size).toBeLessThan(PARTITIONS);
+
+      await a.kill9();
+      await send(600);
+    } finally {
+      await producer.close();
+    }
+
+    const expected = countPerPartition(sent, PARTITIONS);
+    await waitFor(
+      'the survivor to apply everything',
+      async () => {
+        const stored = await storedOffsets(dbs.targetUrl, GROUP, topic);
+        return [...expected].every(([partition, count]) => stored.get(partition) === count);
+      },
+      45_000,
+    );
+    // The survivor committed every partition, those the killed one held included.
+    await waitFor('the survivor to report all partitions', async () => {
+      return (await b.partitionsOf(topic)).size === PARTITIONS;
+    });
+
+    expect(await storedOffsets(dbs.targetUrl, GROUP, topic)).toEqual(expected);
+    const { rows } = await queryOnce(dbs.targetUrl, 'SELECT id, v FROM public.items ORDER BY id');
+    expect(rows).toEqual(sent.map((_, i) => ({ id: String(i + 1), v: `v-${i + 1}` })));
+    const writes = await queryOnce(
+      dbs.targetUrl,
+      `SELECT count(*)::int AS writes, count(DISTINCT id)::int AS ids,
+              count(*) FILTER (WHERE op <> 'INSERT')::int AS rewrites
+         FROM audit.writes`,
+    );
+    expect(writes.rows).toEqual([{ writes: sent.length, ids: sent.length, rewrites: 0 }]);
+    expect(await b.stop()).toBe(0);
+  });
+});

@@ -12,6 +12,8 @@ export type BenchOptions = Readonly<{
   seed: number;
   /** Parallel jobs for pg_dump, pg_restore, binary COPY and our init. Default 2. */
   jobs: number;
+  /** How our init and sync replicate: `--via` and `--bus` passed on (default: the CLI's choice). */
+  oursRoute: readonly string[];
   /** Changes in a backlog. Default max(1,000, scale / 20). */
   backlog: number;
   /** Changes per second of the lag workload. Default 200. */
@@ -38,6 +40,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --list             print the scenario names and exit
   --require-all      fail unless every dataset and baseline succeeds (CI smoke)
   --jobs N           parallel jobs for pg_dump/pg_restore/COPY/init (default 2)
+  --via native|pipeline   how our init/sync replicate (default: the CLI's choice)
+  --bus memory|kafka://host:port   the bus of --via pipeline (default memory)
   --backlog N        changes in a backlog (default max(1000, scale/20))
   --lag-rate N       changes per second of the lag workload (default 200)
   --lag-seconds N    duration of the lag workload (default 20; 5 below scale 100000)
@@ -68,6 +72,8 @@ export function parseOptions(
       'mongo-scale': { type: 'string' },
       seed: { type: 'string' },
       jobs: { type: 'string' },
+      via: { type: 'string' },
+      bus: { type: 'string' },
       backlog: { type: 'string' },
       'lag-rate': { type: 'string' },
       'lag-seconds': { type: 'string' },
@@ -98,6 +104,10 @@ export function parseOptions(
     mongoScale: whole('mongo-scale', values['mongo-scale'], Math.min(scale, 100_000), 10),
     seed: whole('seed', values.seed, 42, 0),
     jobs: whole('jobs', values.jobs, 2),
+    oursRoute: [
+      ...(values.via === undefined ? [] : ['--via', values.via]),
+      ...(values.bus === undefined ? [] : ['--bus', values.bus]),
+    ],
     backlog: whole('backlog', values.backlog, Math.max(1000, Math.round(scale / 20))),
     lagRate: whole('lag-rate', values['lag-rate'], 200),
     lagSeconds: whole('lag-seconds', values['lag-seconds'], scale < 100_000 ? 5 : 20),

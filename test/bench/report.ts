@@ -89,7 +89,7 @@ export function renderMarkdown(report: BenchReport): string {
     `# database-replicator benchmark, scale ${int(o.scale)}`,
     '',
     `Run ${report.startedAt}, ${(report.totalSeconds / 60).toFixed(1)} min; ${report.environment.cpus} CPUs, ${report.environment.memoryGb} GB RAM, Node ${report.environment.node}.`,
-    `Scale ${int(o.scale)} orders (MongoDB ${int(o.mongoScale)}), seed ${o.seed}, jobs ${o.jobs}; backlog ${int(o.backlog)} changes; lag workload ${o.lagRate} changes/s for ${o.lagSeconds} s.`,
+    `Scale ${int(o.scale)} orders (MongoDB ${int(o.mongoScale)}), seed ${o.seed}, jobs ${o.jobs}; backlog ${int(o.backlog)} changes; lag workload ${o.lagRate} changes/s for ${o.lagSeconds} s; ours ${o.oursRoute.length === 0 ? 'on the route the CLI chose' : o.oursRoute.join(' ')}.`,
     `Tools: ${tools}.`,
     '',
     '## Sources',

@@ -146,6 +146,7 @@ export async function runBench(options: BenchOptions, log: Log): Promise<BenchRe
       mongoScale: options.mongoScale,
       seed: options.seed,
       jobs: options.jobs,
+      oursRoute: options.oursRoute,
       backlog: options.backlog,
       lagRate: options.lagRate,
       lagSeconds: options.lagSeconds,

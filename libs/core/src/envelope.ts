@@ -71,7 +71,8 @@ const rowSchema = z.record(z.string(), jsonValueSchema);
 /** Zod schema of {@link ChangeKey}: the primary-key columns as a JSON object. */
 export const changeKeySchema = rowSchema;
 
-const sourceSchema = z.object({
+/** Zod schema of {@link ChangeSource}. */
+export const changeSourceSchema = z.object({
   connector: z.enum(['postgresql', 'mysql', 'mongodb', 'sqlite']),
   name: z.string().min(1),
   db: z.string(),
@@ -85,7 +86,7 @@ const sourceSchema = z.object({
 const eventObjectSchema = z.object({
   before: rowSchema.nullable(),
   after: rowSchema.nullable(),
-  source: sourceSchema,
+  source: changeSourceSchema,
   op: z.enum(['c', 'u', 'd', 'r', 't']),
   ts_ms: z.int().nonnegative(),
   unchanged_columns: z.array(z.string().min(1)).optional(),

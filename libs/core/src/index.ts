@@ -59,6 +59,7 @@ export type {
 export {
   changeEventSchema,
   changeKeySchema,
+  changeSourceSchema,
   deserializeChangeEvent,
   parseChangeEvent,
   serializeChangeEvent,
@@ -71,6 +72,14 @@ export type {
   ChangeSource,
   ConnectorName,
 } from './envelope.js';
+export {
+  deserializeEventMessage,
+  isSnapshotChunkValue,
+  parseSnapshotChunk,
+  serializeSnapshotChunk,
+  snapshotChunkEvents,
+} from './snapshot-chunk.js';
+export type { SnapshotChunk } from './snapshot-chunk.js';
 export { eventTopic, parseEventTopic } from './event-topic.js';
 export type { EventTopicParts } from './event-topic.js';
 

@@ -79,6 +79,7 @@ export type {
   ExtractorProducer,
 } from './extractor/extractor-ports.js';
 export { eventMessages, messageKey } from './extractor/event-builder.js';
+export type { SnapshotEventMode } from './extractor/snapshot-messages.js';
 
 // Loader on a bus: dead letters to `<prefix>.dead-letters` (issue 5)
 export { createBusDeadLetterSink } from './loader/bus-dead-letter-sink.js';

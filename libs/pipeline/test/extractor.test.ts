@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createLogger,
   deserializeChangeEvent,
+  deserializeEventMessage,
   tableKey,
   type ChangeEvent,
   type ChangeKey,
@@ -179,7 +180,7 @@ function setup(steps: SourceTransaction[] = []) {
   const bus = new RecordingBus(log);
   const store = new MemoryStore(log);
   const controller = new AbortController();
-  const run = (stream: boolean) =>
+  const run = (stream: boolean, mode: 'rows' | 'chunks' = 'rows') =>
     runExtractor({
       source,
       bus,
@@ -188,6 +189,8 @@ function setup(steps: SourceTransaction[] = []) {
       extractorId: 'x',
       topicPrefix: 'dr',
       partitions: 3,
+      partitionForKey: (key: string, partitions: number) => key.length % partitions,
+      snapshotEvents: mode,
       stream,
       snapshotWorkers: 1,
       pageRows: 2,
@@ -263,6 +266,45 @@ describe('runExtractor', () => {
       rows: 2,
       done: false,
     });
+  });
+
+  it('sends snapshot chunks whose rows all map to the partition of the chunk key', async () => {
+    const rows = Array.from({ length: 25 }, (_, i) => ({ id: i * 7, v: `v${i}` }));
+    const bus = new RecordingBus([]);
+    const source = new ScriptedSource(rows, []);
+    await runExtractor({
+      source,
+      bus,
+      store: new MemoryStore([]),
+      jobId: 'job',
+      extractorId: 'x',
+      topicPrefix: 'dr',
+      partitions: 3,
+      partitionForKey: (key: string, partitions: number) => key.length % partitions,
+      stream: false,
+      pageRows: 10,
+      snapshotWorkers: 1,
+      signal: new AbortController().signal,
+      logger,
+    });
+    const chunks = bus.sent.map(({ message }) => ({
+      key: message.key ?? '',
+      value: JSON.parse(message.value ?? '{}') as { columns: string[]; rows: unknown[][] },
+    }));
+    expect(chunks.length).toBeGreaterThan(3);
+    const seen: unknown[][] = [];
+    for (const { key, value } of chunks) {
+      expect(value.columns).toEqual(['id', 'v']);
+      for (const row of value.rows) {
+        expect(JSON.stringify({ id: row[0] }).length % 3).toBe(key.length % 3);
+        seen.push(row);
+      }
+      const events = deserializeEventMessage(JSON.stringify(value));
+      expect(events[0]).toMatchObject({ op: 'r', source: { snapshot: 'true', position: P0 } });
+    }
+    expect(seen.map((row) => row[0]).sort((a, b) => Number(a) - Number(b))).toEqual(
+      rows.map((row) => row.id),
+    );
   });
 
   it('sends a key-changing update as a delete of the old key and an upsert of the new', async () => {

@@ -8,6 +8,11 @@ export type OpenBusOptions = Readonly<{
   logger: Logger;
   /** Client id sent to Kafka brokers, e.g. `database-replicator-loader`. */
   clientId: string;
+  /**
+   * Bounds of an in-process bus: messages held per partition, and handed to a consumer at once
+   * (the loader's apply batches follow). Default: MemoryBus's own.
+   */
+  memory?: Readonly<{ maxMessages: number; maxBytes: number; maxBatchMessages: number }>;
 }>;
 
 /**
@@ -15,7 +20,7 @@ export type OpenBusOptions = Readonly<{
  * new, empty `MemoryBus`. The caller closes it after its producers and consumers.
  */
 export function openBus(spec: BusSpec, options: OpenBusOptions): Bus {
-  if (spec.kind === 'memory') return new MemoryBus();
+  if (spec.kind === 'memory') return new MemoryBus(options.memory ?? {});
   return new KafkaBus({
     brokers: spec.brokers,
     logger: options.logger,

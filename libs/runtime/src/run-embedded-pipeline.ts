@@ -4,7 +4,7 @@
  * `_replicator` schema standing in for the coordinator. Both halves share the bus (in-process by
  * default, Kafka with `--bus`). A failure of either stops the other.
  */
-import type { Bus } from '@database-replicator/bus';
+import { partitionForKey, type Bus } from '@database-replicator/bus';
 import type { Logger, Secret, SourceKind } from '@database-replicator/core';
 import {
   runExtractor,
@@ -36,6 +36,8 @@ export type EmbeddedPipelineOptions = Readonly<{
   partitions?: number;
   /** Tables read at once. Default 2. */
   snapshotWorkers?: number;
+  /** Messages the loader applies in one transaction at most. Default 5000. */
+  maxBatchMessages?: number;
   signal: AbortSignal;
   logger: Logger;
   onExtractorProgress?: (progress: ExtractorProgress) => void;
@@ -50,6 +52,7 @@ export type EmbeddedPipelineReport = Readonly<{
 }>;
 
 const DEFAULT_PARTITIONS = 6;
+const DEFAULT_MAX_BATCH_MESSAGES = 5_000;
 const APPLICATION_NAME = 'database-replicator pipeline';
 
 /**
@@ -96,6 +99,7 @@ async function runHalves(
     consumerGroup: names.consumerGroup,
     partitions,
     topicPollMs: 200,
+    maxBatchMessages: options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES,
     signal: stopLoader.signal,
     logger,
     onCommit: (progress) => {
@@ -116,6 +120,7 @@ async function runHalves(
       extractorId: 'embedded',
       topicPrefix: names.topicPrefix,
       partitions,
+      partitionForKey,
       stream: options.stream,
       ...(options.snapshotWorkers === undefined
         ? {}

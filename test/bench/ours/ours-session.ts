@@ -94,6 +94,7 @@ export class OursSession {
       targetUrl: withDatabase(ctx.endpoints.pgTarget, this.#targetDb),
       stateDir: join(ctx.workDir, 'ours-state', source),
       jobs: ctx.options.jobs,
+      route: ctx.options.oursRoute,
     };
   }
 
@@ -129,6 +130,7 @@ export class OursSession {
       '-y',
       '--jobs',
       String(this.#ctx.options.jobs),
+      ...this.#cli.route,
     ]);
     const started = performance.now();
     let endMs: number | null = null; // set when the copy was done before the process ended
@@ -215,7 +217,7 @@ export class OursSession {
     ).finally(() => workload.close());
     this.#ctx.cursors.set(this.#source, written.cursor);
     const started = performance.now();
-    const sync = startReplicator(this.#cli, ['sync']);
+    const sync = startReplicator(this.#cli, ['sync', ...this.#cli.route]);
     let syncing = true; // until `sync` exits 0: then replication runs in PostgreSQL
     let workerMs: number | null = null; // when a subscription's apply worker came up, if any
     try {

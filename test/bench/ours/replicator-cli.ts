@@ -25,6 +25,8 @@ export type ReplicatorTarget = Readonly<{
   targetUrl: URL;
   stateDir: string;
   jobs: number;
+  /** `--via`/`--bus` for init and sync. */
+  route: readonly string[];
 }>;
 
 function replicatorEnv(t: ReplicatorTarget): Record<string, string> {

@@ -2,6 +2,7 @@ import type { Logger, SourcePosition, TableId } from '@database-replicator/core'
 import type { JobStore } from '../job/job-store.js';
 import type { ChangeSource } from './change-source.js';
 import type { ExtractorBus } from './extractor-ports.js';
+import type { SnapshotEventMode } from './snapshot-messages.js';
 
 /** Options of {@link runExtractor}. */
 export type ExtractorOptions = Readonly<{
@@ -14,6 +15,10 @@ export type ExtractorOptions = Readonly<{
   topicPrefix: string;
   /** Partitions of each topic created. */
   partitions: number;
+  /** The bus's key → partition mapping (libs/bus `partitionForKey`), to group snapshot chunks. */
+  partitionForKey: (key: string, partitions: number) => number;
+  /** Snapshot rows as chunks (many per message; default) or as per-row `r` events. */
+  snapshotEvents?: SnapshotEventMode;
   /** `false`: stop once the snapshot is on the bus (the stream start stays recorded for `sync`). */
   stream: boolean;
   /** Tables read at once. Default 2. */

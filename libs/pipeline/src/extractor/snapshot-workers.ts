@@ -3,15 +3,13 @@
  * page in key order; each page is sent, acknowledged by the bus, and only then recorded as
  * progress, so an interrupted snapshot resumes after the last recorded key and never skips a row.
  */
-import {
-  formatTableRef,
-  serializeChangeEvent,
-  type SourcePosition,
-} from '@database-replicator/core';
+import { formatTableRef, type ChangeRow, type SourcePosition } from '@database-replicator/core';
 import type { SnapshotProgress } from '../job/job-store.js';
 import type { SourceTable } from './change-source.js';
-import { messageKey, rowKey, snapshotEvent, tableIdKey, tableTopic } from './event-builder.js';
+import { rowKey, tableIdKey, tableTopic } from './event-builder.js';
 import type { ExtractorOptions } from './extractor-options.js';
+import type { ExtractorMessage } from './extractor-ports.js';
+import { snapshotMessages } from './snapshot-messages.js';
 
 const DEFAULT_WORKERS = 2;
 const DEFAULT_PAGE_ROWS = 2000;
@@ -76,24 +74,31 @@ async function copyTable(
 ): Promise<number> {
   const { source, store, jobId, signal, logger } = options;
   const topic = tableTopic(options.topicPrefix, source, table);
-  const pageRows = options.pageRows ?? DEFAULT_PAGE_ROWS;
   let progress = resumed;
   const name = formatTableRef(table.id);
+  const context = {
+    source,
+    table,
+    start,
+    mode: options.snapshotEvents ?? 'chunks',
+    partitions: options.partitions,
+    partitionForKey: options.partitionForKey,
+  } as const;
   logger.info(
     { table: name, resumeAfter: progress.afterKey, rows: progress.rows },
     'table snapshot started',
   );
-  for await (const page of source.readSnapshot(table, progress.afterKey, { pageRows, signal })) {
-    const last = page.at(-1);
-    if (last === undefined) continue;
-    const now = Date.now();
-    await producer.send(
-      topic,
-      page.map((row) => ({
-        key: messageKey(table.keyColumns, row),
-        value: serializeChangeEvent(snapshotEvent(source, table, row, start, now)),
-      })),
+  const pageSize = new PageSize(options.pageRows ?? DEFAULT_PAGE_ROWS);
+  for (;;) {
+    const rows = pageSize.rows();
+    const page = await firstPage(
+      source.readSnapshot(table, progress.afterKey, { pageRows: rows, signal }),
     );
+    const last = page.at(-1);
+    if (last === undefined) break;
+    const messages = snapshotMessages(context, page);
+    pageSize.measured(page.length, messages);
+    await producer.send(topic, messages);
     progress = {
       afterKey: rowKey(table.keyColumns, last),
       rows: progress.rows + page.length,
@@ -102,6 +107,7 @@ async function copyTable(
     await store.saveSnapshotProgress(jobId, worker, table.id, progress);
     report(options, table, progress);
     if (signal.aborted) return progress.rows - resumed.rows;
+    if (page.length < rows) break;
   }
   progress = { ...progress, done: true };
   await store.saveSnapshotProgress(jobId, worker, table.id, progress);
@@ -118,4 +124,41 @@ function report(options: ExtractorOptions, table: SourceTable, progress: Snapsho
     estimatedRows: table.estimatedRows,
     done: progress.done,
   });
+}
+
+/** The first page of a read; the read is closed after it (one query per page). */
+async function firstPage(
+  pages: AsyncIterable<readonly ChangeRow[]>,
+): Promise<readonly ChangeRow[]> {
+  for await (const page of pages) return page;
+  return [];
+}
+
+// A page's messages are built in memory before they are sent: keep that near this size.
+const PAGE_TARGET_BYTES = 2 * 1024 * 1024;
+const MIN_PAGE_ROWS = 10;
+
+/**
+ * Rows per page, adapted to the table's row width so wide rows (large text or binary values)
+ * keep a page near {@link PAGE_TARGET_BYTES} instead of a fixed row count.
+ */
+class PageSize {
+  readonly #maxRows: number;
+  #rows: number;
+
+  constructor(maxRows: number) {
+    this.#maxRows = Math.max(1, Math.floor(maxRows));
+    this.#rows = Math.min(this.#maxRows, 100);
+  }
+
+  rows(): number {
+    return this.#rows;
+  }
+
+  measured(rows: number, messages: readonly ExtractorMessage[]): void {
+    const bytes = messages.reduce((sum, message) => sum + (message.value?.length ?? 0), 0);
+    const perRow = Math.max(1, bytes / Math.max(1, rows));
+    const fits = Math.floor(PAGE_TARGET_BYTES / perRow);
+    this.#rows = Math.max(Math.min(MIN_PAGE_ROWS, this.#maxRows), Math.min(this.#maxRows, fits));
+  }
 }

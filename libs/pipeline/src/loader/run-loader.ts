@@ -21,11 +21,12 @@ import {
   isTransientError,
   replicatorError,
   retry,
-  deserializeChangeEvent,
+  deserializeEventMessage,
   type ErrorCode,
   type Logger,
   type TableId,
 } from '@database-replicator/core';
+import { applySlices } from './apply-slices.js';
 import type {
   ApplyBatch,
   ApplyCounts,
@@ -50,6 +51,11 @@ export type LoaderOptions = Readonly<{
   consumerGroup: string;
   /** Messages applied (and committed) together at most; at least 1. Default 500. */
   maxBatchMessages?: number;
+  /**
+   * Bytes of message values applied together at most (a slice always holds one message, however
+   * large). Default 4 MiB.
+   */
+  maxBatchBytes?: number;
   /** Attempts per apply, dead-letter send or commit on transient failures. Default 5. */
   maxAttempts?: number;
   /** Aborting stops the loop after the chunk in flight is committed (or at once when idle). */
@@ -81,6 +87,7 @@ export type LoaderProgress = Readonly<{
 }>;
 
 const DEFAULT_MAX_BATCH_MESSAGES = 500;
+const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
  * Error codes of an apply that the data, not the environment, caused: retrying cannot help, so
@@ -112,12 +119,19 @@ export async function runLoader(options: LoaderOptions): Promise<LoaderStats> {
   return loader.run();
 }
 
-type Pending = { readonly record: LoaderRecord; readonly loaded: LoaderEvent };
+/** A message and the events it carries (one, or a snapshot chunk's rows). */
+type Pending = Readonly<{
+  record: LoaderRecord;
+  topic: string;
+  partition: number;
+  events: readonly LoaderEvent[];
+}>;
 
 class LoaderRun {
   readonly #options: LoaderOptions;
   readonly #log: Logger;
   readonly #maxBatchMessages: number;
+  readonly #maxBatchBytes: number;
   #applied = 0;
   #skipped = 0;
   #deadLettered = 0;
@@ -130,6 +144,7 @@ class LoaderRun {
       1,
       Math.floor(options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES),
     );
+    this.#maxBatchBytes = Math.max(1, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
   }
 
   async run(): Promise<LoaderStats> {
@@ -140,10 +155,10 @@ class LoaderRun {
       const next = await nextUnlessAborted(batches, signal);
       if (next === undefined || next.done === true) break;
       const batch = next.value;
-      for (let start = 0; start < batch.messages.length; start += this.#maxBatchMessages) {
+      const slices = applySlices(batch.messages, this.#maxBatchMessages, this.#maxBatchBytes);
+      for (const slice of slices) {
         if (signal?.aborted === true) break;
-        const chunk = batch.messages.slice(start, start + this.#maxBatchMessages);
-        await this.#loadChunk(batch.topic, batch.partition, chunk);
+        await this.#loadChunk(batch.topic, batch.partition, slice);
       }
     }
     const stats = this.#stats();
@@ -210,20 +225,22 @@ class LoaderRun {
       this.#tombstones += 1;
       return undefined;
     }
-    let loaded: LoaderEvent;
+    let events: readonly LoaderEvent[];
     try {
-      loaded = {
-        event: deserializeChangeEvent(record.value),
+      events = deserializeEventMessage(record.value).map((event) => ({
+        event,
         topic,
         partition,
         offset: record.offset,
-      };
+      }));
     } catch (error) {
       if (!isPoisonError(error)) throw error;
       await this.#deadLetter(topic, partition, record, error);
       return undefined;
     }
-    const { source } = loaded.event;
+    const first = events[0];
+    if (first === undefined) return undefined;
+    const { source } = first.event;
     const table: TableId = Object.freeze({
       schema: source.schema ?? source.db,
       table: source.table,
@@ -245,7 +262,7 @@ class LoaderRun {
       await this.#deadLetter(topic, partition, record, error);
       return undefined;
     }
-    return { table, keyColumns, item: { record, loaded } };
+    return { table, keyColumns, item: { record, topic, partition, events } };
   }
 
   async #applyGroup(
@@ -260,7 +277,7 @@ class LoaderRun {
       if (!isPoisonError(error)) throw error;
       if (items.length === 1) {
         const [only] = items as [Pending];
-        await this.#deadLetter(only.loaded.topic, only.loaded.partition, only.record, error);
+        await this.#deadLetter(only.topic, only.partition, only.record, error);
         return;
       }
     }
@@ -274,7 +291,7 @@ class LoaderRun {
       consumerGroup: this.#options.consumerGroup,
       table,
       keyColumns,
-      events: items.map((item) => item.loaded),
+      events: items.flatMap((item) => item.events),
     });
     return this.#retry(() => this.#options.applier.apply(batch));
   }

@@ -98,18 +98,26 @@ export function planChangeBatch(
     const high = highest.has(id) ? (highest.get(id) ?? null) : (partition?.position ?? null);
     const { position } = item.event.source;
     const resent = isResent(item, high);
-    highest.set(id, high !== null && isOrderedAfter(high, position) ? high : position);
+    // Snapshot rows carry the stream start, below every streamed position; a streamed event that
+    // is not resent is after `high`.
+    const advances = high === null || (!resent && item.event.source.snapshot === 'false');
+    highest.set(id, advances ? position : high);
     if (!resent) fresh.push(item);
   }
   const { states, truncate } = collapse(batch, fresh);
   const deletes: ChangeRow[] = [];
   const groups = new Map<string, { columns: string[]; partial: boolean; rows: ChangeRow[] }>();
+  // Rows of one source mostly list their columns in the same order: sort each order once.
+  const sortedColumns = new Map<string, string[]>();
   for (const state of states.values()) {
     if (state.kind === 'delete') {
       deletes.push(state.key);
       continue;
     }
-    const columns = Object.keys(state.row).sort();
+    const names = Object.keys(state.row);
+    const order = names.join('\u0000');
+    const columns = sortedColumns.get(order) ?? names.sort();
+    sortedColumns.set(order, columns);
     const partial = state.unchanged.length > 0;
     const id = `${partial ? 'partial' : 'full'}\u0000${columns.join('\u0000')}`;
     const group = groups.get(id) ?? { columns, partial, rows: [] };

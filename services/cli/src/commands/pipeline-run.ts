@@ -18,6 +18,14 @@ import { renderJson, renderTable } from '../output.js';
 import { PipelineProgress } from '../pipeline-progress.js';
 
 const CLIENT_ID = 'database-replicator-cli';
+const KAFKA_PARTITIONS = 6;
+// Apply batches of a few thousand rows amortise each transaction; what a partition holds is
+// bounded in messages and bytes (memory: topics x partitions x maxBytes at most).
+const MEMORY_BUS = Object.freeze({
+  maxMessages: 5_000,
+  maxBytes: 4 * 1024 * 1024,
+  maxBatchMessages: 5_000,
+});
 
 /** Runs the pipeline for `command`; `stream` keeps it running after the snapshot. */
 export async function runThroughPipeline(
@@ -28,7 +36,7 @@ export async function runThroughPipeline(
   const { source, target } = requireEndpoints(ctx.config, stream ? 'sync' : 'init');
   const names = pipelineJobNames(ctx.config);
   const progress = new PipelineProgress(ctx.io, ctx.logger);
-  const openedBus = openBus(bus, { logger: ctx.logger, clientId: CLIENT_ID });
+  const openedBus = openBus(bus, { logger: ctx.logger, clientId: CLIENT_ID, memory: MEMORY_BUS });
   try {
     const changeSource = await openChangeSource(ctx.config, names, ctx.logger);
     ctx.logger.info({ jobId: names.jobId, bus: bus.kind, stream }, 'pipeline started');
@@ -40,6 +48,8 @@ export async function runThroughPipeline(
       names,
       stream,
       snapshotWorkers: ctx.config.jobs,
+      // One loader consumes an in-process bus, so more partitions would only split its batches.
+      partitions: bus.kind === 'memory' ? 1 : KAFKA_PARTITIONS,
       signal: ctx.signal,
       logger: ctx.logger,
       onExtractorProgress: progress.extractor,

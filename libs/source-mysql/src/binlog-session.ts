@@ -1,0 +1,148 @@
+/**
+ * One binlog connection (zongji) from a resume point: MariaDB resumes from its GTID position
+ * (the server finds the file), anything else from file and offset. It feeds every event to
+ * `onEvent` in order and reports the first failure to `onError`, once.
+ *
+ * Two zongji details are handled here:
+ * - zongji reads enum and set members by splitting the `COLUMN_TYPE` text at commas, which breaks
+ *   members containing a comma or a quote. It prefers `ENUM_VALUES`/`SET_VALUES` on the column
+ *   schema when present (that is how MySQL's binlog metadata supplies them), so on every table
+ *   map the correctly parsed members are put there before the table's rows are decoded.
+ * - zongji pauses the connection itself while it fetches a table's columns and resumes it after
+ *   emitting the table map. This session pauses only from a row or commit event (never from a
+ *   table map), and a paused connection delivers nothing, so the two pauses never overlap.
+ *
+ * States: starting → ready → stopped.
+ */
+import type { BinlogPosition, Logger } from '@database-replicator/core';
+import ZongJi, {
+  type AnyBinlogEvent,
+  type BinlogEventByName,
+  type ZongJiOptions,
+} from '@vlasky/zongji';
+import type { ConnectionOptions } from 'mysql2';
+import { isBinlogEvent } from './binlog-event.js';
+import { STOP_TIMEOUT_MS } from './constants.js';
+
+/** Options of {@link BinlogSession}. */
+export type BinlogSessionOptions = Readonly<{
+  connection: ConnectionOptions;
+  serverId: number;
+  from: BinlogPosition;
+  /** Selected tables by database, for zongji's filter. */
+  includeSchema: Readonly<Record<string, readonly string[]>>;
+  /** Enum and set members of a table's columns. */
+  membersOf: (
+    database: string,
+    table: string,
+  ) => ReadonlyMap<string, readonly string[]> | undefined;
+  onEvent: (event: AnyBinlogEvent) => void;
+  onError: (error: unknown) => void;
+  onReady: () => void;
+  logger: Logger;
+}>;
+
+const EVENTS = [
+  'rotate',
+  'gtid',
+  'anonymousgtid',
+  'mariadbgtid',
+  'query',
+  'xid',
+  'xaprepare',
+  'tablemap',
+  'writerows',
+  'updaterows',
+  'deleterows',
+];
+
+export class BinlogSession {
+  readonly #options: BinlogSessionOptions;
+  readonly #zongji: ZongJi;
+  #failed = false;
+  #paused = false;
+
+  constructor(options: BinlogSessionOptions) {
+    this.#options = options;
+    this.#zongji = new ZongJi({ ...options.connection });
+    this.#zongji.on('error', (error) => this.#fail(error));
+    this.#zongji.on('ready', () => options.onReady());
+    this.#zongji.on('binlog', (event) => this.#handle(event));
+  }
+
+  /** Starts streaming from the resume point. */
+  start(): void {
+    const { from, serverId } = this.#options;
+    // A MariaDB GTID position never contains ':'; a MySQL set always does.
+    const byGtid = from.gtidSet !== '' && !from.gtidSet.includes(':');
+    const start: ZongJiOptions = {
+      serverId,
+      includeEvents: EVENTS,
+      includeSchema: Object.fromEntries(
+        Object.entries(this.#options.includeSchema).map(([db, tables]) => [db, [...tables]]),
+      ),
+      ...(byGtid ? { gtidSet: from.gtidSet } : { filename: from.file, position: from.pos }),
+    };
+    this.#options.logger.debug(
+      { gtidSet: from.gtidSet, file: from.file, pos: from.pos, byGtid },
+      'binlog connection starting',
+    );
+    this.#zongji.start(start);
+  }
+
+  /** Stops delivering events until {@link resume}. */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#zongji.connection?.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#zongji.connection?.resume();
+  }
+
+  /** Ends the connection; resolves once zongji stopped or after a timeout. Idempotent. */
+  async stop(): Promise<void> {
+    this.#failed = true;
+    if (this.#zongji.stopped) return;
+    const stopped = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
+      this.#zongji.once('stopped', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.#zongji.stop();
+    await stopped;
+  }
+
+  #handle(event: AnyBinlogEvent): void {
+    if (this.#failed) return;
+    try {
+      if (isBinlogEvent(event, 'tablemap')) this.#fixMembers(event);
+      this.#options.onEvent(event);
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #fixMembers(event: BinlogEventByName<'tablemap'>): void {
+    const members = this.#options.membersOf(event.schemaName, event.tableName);
+    const entry = event.tableMap[event.tableId];
+    if (members === undefined || entry === undefined) return;
+    for (const schema of entry.columnSchemas) {
+      const list = members.get(schema.COLUMN_NAME);
+      if (list === undefined) continue;
+      if (/^enum\b/i.test(schema.COLUMN_TYPE)) schema.ENUM_VALUES = [...list];
+      else if (/^set\b/i.test(schema.COLUMN_TYPE)) schema.SET_VALUES = [...list];
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#options.onError(error);
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * Binlog events in, stream steps out: one step per committed transaction (ARCHITECTURE §4), a
+ * large transaction split into steps of at most `maxStepEvents` changes whose `resumeFrom` is
+ * null except the last. Positions: every change carries the GTID set after its transaction, the
+ * file, the transaction's end offset and its index in the transaction; a split step's changes
+ * carry the transaction's start offset instead, because the end is not known before the commit
+ * (still ordered: start < end). The resume point after a transaction is its end with index 0.
+ *
+ * Transaction boundaries: a GTID event (MySQL `gtid`/`anonymousgtid`, MariaDB `mariadbgtid`) or
+ * a `BEGIN` query opens one; `xid`, `COMMIT`/`ROLLBACK`/`XA COMMIT` queries, `xaprepare`, or the
+ * query of a group without BEGIN (DDL) close it. Transactions that change no selected table only
+ * advance the resume point.
+ *
+ * After a reconnect the stream resumes at the last commit; if a split transaction was open, its
+ * changes already handed out are recognised by the transaction's id and not handed out again.
+ */
+import {
+  formatTableRef,
+  type BinlogPosition,
+  type ChangeEvent,
+  type ChangeOperation,
+  type ChangeRow,
+} from '@database-replicator/core';
+import {
+  GtidSet,
+  MariadbGtidPosition,
+  type AnyBinlogEvent,
+  type BinlogEventByName,
+} from '@vlasky/zongji';
+import { isBinlogEvent } from './binlog-event.js';
+import type { DescribedMysqlTable } from './describe-tables.js';
+import { keyOf } from './introspect.js';
+import { encodeMysqlRow } from './mysql-wire-value.js';
+import { binlogPosition } from './position.js';
+import type { QueuedStep } from './step-queue.js';
+
+/** What the builder needs to know about the source. */
+export type BuilderContext = Readonly<{
+  /** `source.name` of events. */
+  sourceName: string;
+  /** The selected tables by `keyOf(id)`. */
+  tables: ReadonlyMap<string, DescribedMysqlTable>;
+  maxStepEvents: number;
+  now: () => number;
+}>;
+
+/** A split transaction's changes already handed out, to skip when it is read again. */
+export type PartialTransaction = Readonly<{ id: string; handedOut: number }>;
+
+type Change = Readonly<{
+  table: DescribedMysqlTable;
+  op: ChangeOperation;
+  before: ChangeRow | null;
+  after: ChangeRow | null;
+  tsMs: number;
+  index: number;
+}>;
+
+type OpenTransaction = {
+  readonly id: string;
+  readonly gtidAfter: string;
+  readonly startPos: number;
+  /** Whether BEGIN was seen (or implied): only then can queries inside it not close it. */
+  begun: boolean;
+  changes: Change[];
+  bytes: number;
+  nextIndex: number;
+  handedOut: number;
+  readonly skipBelow: number;
+};
+
+const CLOSING_QUERY = /^(?:COMMIT|ROLLBACK|XA\s+COMMIT|XA\s+ROLLBACK)\b/i;
+const OPEN_QUERY = /^(?:BEGIN|START\s+TRANSACTION|XA\s+START)\b/i;
+
+const is = isBinlogEvent;
+
+export class BinlogTransactionBuilder {
+  readonly #context: BuilderContext;
+  #committed: BinlogPosition;
+  #file: string;
+  #open: OpenTransaction | undefined;
+  #skip: PartialTransaction | undefined;
+
+  /** Starts at the resume point `from`; `skip` is the partial transaction of a reconnect. */
+  constructor(context: BuilderContext, from: BinlogPosition, skip?: PartialTransaction) {
+    this.#context = context;
+    this.#committed = binlogPosition(from.gtidSet, from.file, from.pos);
+    this.#file = from.file;
+    this.#skip = skip;
+  }
+
+  /** The resume point after the last transaction closed. */
+  get committed(): BinlogPosition {
+    return this.#committed;
+  }
+
+  /** True inside a transaction. */
+  get inTransaction(): boolean {
+    return this.#open !== undefined;
+  }
+
+  /**
+   * The open transaction's changes already handed out, if any (or the partial transaction this
+   * builder was given and has not met yet, so a second reconnect still skips them).
+   */
+  partial(): PartialTransaction | undefined {
+    const open = this.#open;
+    if (open === undefined) return this.#skip;
+    return open.handedOut === 0
+      ? undefined
+      : Object.freeze({ id: open.id, handedOut: open.handedOut });
+  }
+
+  /**
+   * Feeds one event (in binlog order).
+   *
+   * @returns The steps it completes (none, one, or a split step).
+   * @throws ReplicatorError when a row value cannot be encoded.
+   */
+  push(event: AnyBinlogEvent): QueuedStep[] {
+    if (is(event, 'rotate')) {
+      this.#file = event.binlogName;
+      return [];
+    }
+    const start = this.#transactionStart(event);
+    if (start !== undefined) {
+      // A new group means the previous one ended, even if its commit marker was not seen (as
+      // zongji assumes too): it ends where this event starts.
+      const closed = this.#open === undefined ? [] : this.#commit(event.nextPosition - event.size);
+      this.#begin(start.id, start.gtidAfter, event.nextPosition, start.begun);
+      return closed;
+    }
+    if (is(event, 'xid') || is(event, 'xaprepare')) return this.#commit(event.nextPosition);
+    if (is(event, 'query')) return this.#query(event);
+    if (is(event, 'writerows') || is(event, 'updaterows') || is(event, 'deleterows')) {
+      return this.#rows(event);
+    }
+    return [];
+  }
+
+  /** The transaction a GTID event opens: its id, the GTID set after it, whether BEGIN is implied. */
+  #transactionStart(
+    event: AnyBinlogEvent,
+  ): Readonly<{ id: string; gtidAfter: string; begun: boolean }> | undefined {
+    const set = this.#committed.gtidSet;
+    if (is(event, 'gtid'))
+      return { id: event.gtid, gtidAfter: mysqlAfter(set, event.gtid), begun: false };
+    if (is(event, 'mariadbgtid')) {
+      // A non-standalone MariaDB GTID event replaces the transaction's BEGIN.
+      return { id: event.gtid, gtidAfter: mariadbAfter(set, event), begun: !event.standalone };
+    }
+    if (is(event, 'anonymousgtid')) {
+      return { id: this.#anonymousId(event.nextPosition), gtidAfter: set, begun: false };
+    }
+    return undefined;
+  }
+
+  #query(event: BinlogEventByName<'query'>): QueuedStep[] {
+    const text = event.query.trim();
+    const open = this.#open ?? this.#beginAnonymous(event.nextPosition, false);
+    if (OPEN_QUERY.test(text)) {
+      open.begun = true;
+      return [];
+    }
+    // Inside BEGIN…COMMIT only a closing query ends the transaction (SAVEPOINT does not); a
+    // query of a group without BEGIN is DDL, which is its own transaction.
+    return !open.begun || CLOSING_QUERY.test(text) ? this.#commit(event.nextPosition) : [];
+  }
+
+  #rows(event: BinlogEventByName<'writerows' | 'updaterows' | 'deleterows'>): QueuedStep[] {
+    const mapped = event.tableMap[event.tableId];
+    const described =
+      mapped === undefined
+        ? undefined
+        : this.#context.tables.get(keyOf({ schema: mapped.parentSchema, table: mapped.tableName }));
+    if (described === undefined) return [];
+    const open = this.#open ?? this.#beginAnonymous(event.nextPosition, true);
+    open.bytes += event.size;
+    const steps: QueuedStep[] = [];
+    for (const [op, before, after] of rowImages(event, described)) {
+      open.changes.push({
+        table: described,
+        op,
+        before,
+        after,
+        tsMs: event.timestamp,
+        index: open.nextIndex,
+      });
+      open.nextIndex += 1;
+      // Split exactly at the bound, even inside one rows event (which holds many rows).
+      if (open.changes.length >= this.#context.maxStepEvents) {
+        const step = this.#step(
+          open,
+          binlogPosition(open.gtidAfter, this.#file, open.startPos),
+          null,
+        );
+        open.handedOut = open.nextIndex;
+        if (step !== undefined) steps.push(step);
+      }
+    }
+    return steps;
+  }
+
+  /** A transaction without a GTID (GTIDs off, or rows seen before any group start). */
+  #beginAnonymous(pos: number, begun: boolean): OpenTransaction {
+    return this.#begin(this.#anonymousId(pos), this.#committed.gtidSet, pos, begun);
+  }
+
+  #begin(id: string, gtidAfter: string, startPos: number, begun: boolean): OpenTransaction {
+    const skipBelow = this.#skip?.id === id ? this.#skip.handedOut : 0;
+    this.#skip = undefined;
+    this.#open = {
+      id,
+      gtidAfter,
+      startPos,
+      begun,
+      changes: [],
+      bytes: 0,
+      nextIndex: 0,
+      handedOut: skipBelow,
+      skipBelow,
+    };
+    return this.#open;
+  }
+
+  #commit(endPos: number): QueuedStep[] {
+    const open = this.#open;
+    this.#open = undefined;
+    if (open === undefined) return [];
+    this.#committed = binlogPosition(open.gtidAfter, this.#file, endPos);
+    const step = this.#step(open, this.#committed, this.#committed);
+    // A split transaction's last step carries its resume point even without changes.
+    if (step === undefined && open.handedOut > 0) {
+      return [
+        {
+          transaction: Object.freeze({ events: [], resumeFrom: this.#committed }),
+          events: 0,
+          bytes: 0,
+        },
+      ];
+    }
+    return step === undefined ? [] : [step];
+  }
+
+  /** The changes gathered so far as a step (those below `skipBelow` left out), then cleared. */
+  #step(
+    open: OpenTransaction,
+    at: BinlogPosition,
+    resumeFrom: BinlogPosition | null,
+  ): QueuedStep | undefined {
+    const changes = open.changes.filter((change) => change.index >= open.skipBelow);
+    const bytes = open.bytes;
+    open.changes = [];
+    open.bytes = 0;
+    if (changes.length === 0) return undefined;
+    const now = this.#context.now();
+    const events = changes.map((change) =>
+      this.#event(change, { ...at, eventIndex: change.index }, now),
+    );
+    return {
+      transaction: Object.freeze({ events: Object.freeze(events), resumeFrom }),
+      events: events.length,
+      bytes,
+    };
+  }
+
+  #event(change: Change, position: BinlogPosition, now: number): ChangeEvent {
+    const { id } = change.table.table;
+    return Object.freeze({
+      before: change.before,
+      after: change.after,
+      op: change.op,
+      ts_ms: now,
+      source: Object.freeze({
+        connector: 'mysql',
+        name: this.#context.sourceName,
+        db: id.schema,
+        schema: null,
+        table: id.table,
+        snapshot: 'false',
+        position: Object.freeze(position),
+        ts_ms: change.tsMs,
+      }),
+    });
+  }
+
+  /** Transactions without a GTID are known by where they start. */
+  #anonymousId(pos: number): string {
+    return `${this.#file}:${pos}`;
+  }
+}
+
+type RowImage = readonly [op: ChangeOperation, before: ChangeRow | null, after: ChangeRow | null];
+
+/** The encoded before/after images of a rows event's rows. */
+function rowImages(
+  event: BinlogEventByName<'writerows' | 'updaterows' | 'deleterows'>,
+  described: DescribedMysqlTable,
+): RowImage[] {
+  const where = formatTableRef(described.table.id);
+  const encode = (row: Readonly<Record<string, unknown>>): ChangeRow =>
+    encodeMysqlRow(row, described.columns, where);
+  if (is(event, 'updaterows')) {
+    return event.rows.map((row) => ['u', encode(row.before), encode(row.after)]);
+  }
+  if (is(event, 'deleterows')) return event.rows.map((row) => ['d', encode(row), null]);
+  return event.rows.map((row) => ['c', null, encode(row)]);
+}
+
+/** A MySQL GTID set with `gtid` added. */
+function mysqlAfter(set: string, gtid: string): string {
+  const parsed = GtidSet.parse(set);
+  parsed.add(gtid);
+  return parsed.toString();
+}
+
+/** A MariaDB GTID position with the event's transaction recorded as its domain's last. */
+function mariadbAfter(set: string, event: BinlogEventByName<'mariadbgtid'>): string {
+  const parsed = MariadbGtidPosition.parse(set);
+  parsed.add({ domainId: event.domainId, serverId: event.serverId, seqNo: event.seqNo });
+  return parsed.toString();
+}

@@ -1,0 +1,47 @@
+/**
+ * @database-replicator/source-mysql — MySQL/MariaDB as a pipeline source: tables and types
+ * mapped for PostgreSQL (docs/type-mapping.md), keyset snapshots, the binlog stream (zongji), and
+ * the prerequisites `validate` checks. Each export carries its TSDoc at its definition.
+ */
+
+// The source
+export { createMysqlSource, MysqlSource } from './mysql-source.js';
+export { mysqlConnectionConfig, mysqlEndpoint, resolveMysqlOptions } from './config.js';
+export type {
+  MysqlEndpoint,
+  MysqlSourceOptions,
+  MysqlTimeType,
+  ResolvedMysqlOptions,
+} from './config.js';
+export { listMysqlTables } from './list-mysql-tables.js';
+
+// Type mapping and wire values (pure)
+export { mapMysqlType } from './type-map.js';
+export type { GeometryKind, MysqlTypeMapping, MysqlWireType, TypeMapOptions } from './type-map.js';
+export { parseMysqlColumnType } from './mysql-column-type.js';
+export type { MysqlColumnType } from './mysql-column-type.js';
+export { encodeMysqlRow, encodeMysqlValue } from './mysql-wire-value.js';
+export type { MysqlWireColumn } from './mysql-wire-value.js';
+export { secondaryIndexDdl, targetIndexName } from './index-ddl.js';
+export type {
+  MysqlColumnInfo,
+  MysqlIndexInfo,
+  MysqlIndexPart,
+  MysqlTableInfo,
+} from './introspect.js';
+
+// Positions
+export { binlogPosition } from './position.js';
+
+// validate: facts read from the server, judged by pure checks
+export { validateMysql } from './validate/validate-mysql.js';
+export type { ValidateMysqlOptions } from './validate/validate-mysql.js';
+export { evaluateMysqlValidation } from './validate/evaluate-mysql-validation.js';
+export type {
+  MysqlCheckStatus,
+  MysqlPrivileges,
+  MysqlServerFacts,
+  MysqlValidationCheck,
+  MysqlValidationFacts,
+  MysqlValidationReport,
+} from './validate/mysql-validation-facts.js';

@@ -10,8 +10,16 @@ import {
 } from '@database-replicator/core';
 import type { ChangeSource } from '@database-replicator/pipeline';
 import { connectPostgres, databaseOf, listTables } from '@database-replicator/postgres';
+import {
+  createMysqlSource,
+  listMysqlTables,
+  mysqlEndpoint,
+} from '@database-replicator/source-mysql';
 import { createPostgresSource } from '@database-replicator/source-postgres';
+import { createSqliteSource } from '@database-replicator/source-sqlite';
 import type { PipelineJobNames } from './pipeline-job.js';
+
+type SourceUrl = NonNullable<ReplicatorConfig['source']>['url'];
 
 /** What {@link openChangeSource} reads of the configuration. */
 export type ChangeSourceConfig = Pick<ReplicatorConfig, 'source' | 'filters' | 'yes'>;
@@ -33,17 +41,43 @@ export async function openChangeSource(
       fix: 'Pass --source or set DR_SOURCE_URL.',
     });
   }
-  if (source.kind === 'postgres') return openPostgres(config, source.url, names, logger);
-  throw replicatorError(
-    'REPL_NOT_IMPLEMENTED',
-    `The pipeline cannot read ${source.kind} sources yet`,
-    { fix: 'Use a PostgreSQL source, or follow the project issues for this source kind.' },
-  );
+  switch (source.kind) {
+    case 'postgres':
+      return openPostgres(config, source.url, names, logger);
+    case 'mysql':
+      return openMysql(config, source.url, logger);
+    case 'sqlite':
+      return createSqliteSource({
+        url: source.url,
+        name: 'sqlite',
+        filters: config.filters,
+        logger,
+      });
+    default:
+      throw replicatorError(
+        'REPL_NOT_IMPLEMENTED',
+        `The pipeline cannot read ${source.kind} sources yet`,
+        { fix: 'Use a PostgreSQL, MySQL/MariaDB or SQLite source, or follow the project issues.' },
+      );
+  }
+}
+
+async function openMysql(
+  config: ChangeSourceConfig,
+  url: SourceUrl,
+  logger: Logger,
+): Promise<ChangeSource> {
+  const tables = await listMysqlTables(url);
+  const database = mysqlEndpoint(url).database;
+  // A MySQL database is the schema level of table references: `db.table`, or `table` in the
+  // URL's database.
+  const plan = planTables(tables, config.filters, { schema: database ?? '' });
+  return createMysqlSource({ url, name: database ?? 'mysql', tables: plan, logger });
 }
 
 async function openPostgres(
   config: ChangeSourceConfig,
-  url: NonNullable<ChangeSourceConfig['source']>['url'],
+  url: SourceUrl,
   names: PipelineJobNames,
   logger: Logger,
 ): Promise<ChangeSource> {

@@ -29,7 +29,7 @@ const CREATE_TABLES = [
      quantity INT NOT NULL, unit_price DECIMAL(12,2) NOT NULL,
      PRIMARY KEY (order_id, line_no)) ENGINE=InnoDB`,
   `CREATE TABLE events (
-     order_id BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, occurred_at DATETIME(6) NOT NULL,
+     seq BIGINT NOT NULL PRIMARY KEY, order_id BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, occurred_at DATETIME(6) NOT NULL,
      payload JSON NULL, KEY events_order_id_idx (order_id)) ENGINE=InnoDB`,
   `CREATE TABLE documents (
      id BIGINT NOT NULL PRIMARY KEY, title VARCHAR(128) NOT NULL, author VARCHAR(64) NOT NULL,

@@ -1,7 +1,6 @@
 /**
  * The dataset in PostgreSQL (source cluster, database `bench`): tables created bare, filled by
- * COPY (text format) streamed from the generator, then keys and indexes built, REPLICA IDENTITY
- * FULL set on `events` (no primary key; logical replication needs it for UPDATE/DELETE), and
+ * COPY (text format) streamed from the generator, then keys and indexes built, and
  * VACUUM ANALYZE so every tool reads settled pages (hint bits set, statistics current).
  */
 import { Readable } from 'node:stream';
@@ -38,7 +37,7 @@ const CREATE_TABLES = [
      order_id bigint NOT NULL, line_no integer NOT NULL, sku varchar(16) NOT NULL,
      quantity integer NOT NULL, unit_price numeric(12,2) NOT NULL)`,
   `CREATE TABLE events (
-     order_id bigint NOT NULL, kind varchar(16) NOT NULL, occurred_at timestamp(6) NOT NULL,
+     seq bigint NOT NULL, order_id bigint NOT NULL, kind varchar(16) NOT NULL, occurred_at timestamp(6) NOT NULL,
      payload jsonb)`,
   `CREATE TABLE documents (
      id bigint NOT NULL, title varchar(128) NOT NULL, author varchar(64) NOT NULL,
@@ -52,8 +51,8 @@ const AFTER_LOAD = [
   'ALTER TABLE orders ADD PRIMARY KEY (id)',
   'ALTER TABLE order_items ADD PRIMARY KEY (order_id, line_no)',
   'ALTER TABLE documents ADD PRIMARY KEY (id)',
+  'ALTER TABLE events ADD PRIMARY KEY (seq)',
   'CREATE INDEX events_order_id_idx ON events (order_id)',
-  'ALTER TABLE events REPLICA IDENTITY FULL',
 ];
 
 /** (Re)creates `bench` on the source and fills it. */

@@ -6,7 +6,7 @@
  *   orders       N        bigint PK, int, varchar(16), numeric(12,2), text (~60 chars), timestamp(6), JSON
  *   customers    N/10     bigint PK
  *   order_items  N        composite PK (order_id, line_no): orders 1..N/2 have two lines each
- *   events       N/2      no primary key (REPLICA IDENTITY FULL on PostgreSQL), non-unique index on order_id
+ *   events       N/2      primary key seq, non-unique index on order_id
  *   documents    N/100    wide rows with ~4 KB text and ~6 KB binary, so PostgreSQL stores both
  *                         out of line in TOAST (incompressible, above the 2 KB TOAST threshold);
  *                         N/100 keeps the table at ~100 MB for N = 1,000,000
@@ -86,7 +86,7 @@ export type OrderItemRow = Readonly<{
 export type EventPayload = Readonly<{ source: string; attempt: number; ok: boolean }>;
 
 export type EventRow = Readonly<{
-  /** 1-based position among the events; not stored (the table has no key), only seeds values. */
+  /** 1-based position among the events: the primary key (`_id` seed in MongoDB). */
   seq: number;
   orderId: number;
   kind: string;

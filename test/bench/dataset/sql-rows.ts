@@ -24,7 +24,7 @@ export const SQL_COLUMNS: Readonly<Record<TableName, readonly string[]>> = Objec
   customers: ['id', 'name', 'email', 'country', 'created_at'],
   orders: ['id', 'customer_id', 'quantity', 'status', 'amount', 'note', 'created_at', 'attrs'],
   order_items: ['order_id', 'line_no', 'sku', 'quantity', 'unit_price'],
-  events: ['order_id', 'kind', 'occurred_at', 'payload'],
+  events: ['seq', 'order_id', 'kind', 'occurred_at', 'payload'],
   documents: [
     'id',
     'title',
@@ -63,6 +63,7 @@ export function orderItemValues(r: OrderItemRow): SqlValue[] {
 
 export function eventValues(r: EventRow): SqlValue[] {
   return [
+    r.seq,
     r.orderId,
     r.kind,
     formatTimestamp(r.occurredAtUs),

@@ -28,7 +28,7 @@ const CREATE_TABLES = [
      quantity INTEGER NOT NULL, unit_price NUMERIC(12,2) NOT NULL,
      PRIMARY KEY (order_id, line_no))`,
   `CREATE TABLE events (
-     order_id BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, occurred_at TIMESTAMP NOT NULL, payload JSON)`,
+     seq INTEGER PRIMARY KEY, order_id BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, occurred_at TIMESTAMP NOT NULL, payload JSON)`,
   'CREATE INDEX events_order_id_idx ON events (order_id)',
   `CREATE TABLE documents (
      id INTEGER PRIMARY KEY, title VARCHAR(128) NOT NULL, author VARCHAR(64) NOT NULL,

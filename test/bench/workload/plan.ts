@@ -4,9 +4,8 @@
  *
  * Mix per 1,000 changes: 250 new orders (the order and its first item line), 300 order updates,
  * 80 order deletes, 100 customer updates, 262 event inserts, 2 event updates, 2 event deletes and
- * 4 document updates that leave the large TOASTed columns untouched (a classic CDC trap). `events`
- * has no primary key, so its updates and deletes are rare: PostgreSQL 15's subscriber finds each
- * such row by a sequential scan, which would otherwise dominate every apply figure.
+ * 4 document updates that leave the large TOASTed columns untouched (a classic CDC trap). Event
+ * updates and deletes match by `order_id`, not the key, so they stay rare.
  *
  * Updates pick orders in 1..N/2 and events in the first half; deletes walk down from the top of the
  * initial ranges, so an update never targets a deleted row and reruns stay disjoint. New rows take

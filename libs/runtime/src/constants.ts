@@ -8,3 +8,12 @@ export const LOADER_APPLICATION_NAME = 'database-replicator-loader';
 
 /** Kafka client id of the loader service. */
 export const LOADER_CLIENT_ID = 'database-replicator-loader';
+
+/** `application_name` of the coordinator's target connections. */
+export const COORDINATOR_APPLICATION_NAME = 'database-replicator-coordinator';
+
+/** NATS connection name of the coordinator service. */
+export const COORDINATOR_CLIENT_ID = 'database-replicator-coordinator';
+
+/** Kafka client id and NATS connection name of the PostgreSQL extractor service. */
+export const EXTRACTOR_POSTGRES_CLIENT_ID = 'database-replicator-extractor-postgres';

@@ -41,3 +41,21 @@ export { runEmbeddedPipeline } from './run-embedded-pipeline.js';
 export type { EmbeddedPipelineOptions, EmbeddedPipelineReport } from './run-embedded-pipeline.js';
 export { waitForLoaderDrain } from './loader-drain.js';
 export type { LoaderDrainOptions } from './loader-drain.js';
+
+// Distributed deployment (issue 5): coordinator and PostgreSQL extractor services
+export { runCoordinatorFromEnv } from './run-coordinator-from-env.js';
+export type { CoordinatorFromEnvOptions } from './run-coordinator-from-env.js';
+export { runExtractorFromEnv } from './run-extractor-from-env.js';
+export type { ExtractorFromEnvOptions } from './run-extractor-from-env.js';
+export { extractorJobNames, loadExtractorEnv } from './extractor-env.js';
+export type { ExtractorEnv } from './extractor-env.js';
+export { isRestartableExtractorError } from './run-extractor-service.js';
+export { EXTRACTOR_STATUS_PATH } from './extractor-status.js';
+export type { ExtractorState, ExtractorStatusReport } from './extractor-status.js';
+export { coordinatorSubjects } from './coordinator-subjects.js';
+export type { CoordinatorSubjects } from './coordinator-subjects.js';
+export {
+  COORDINATOR_APPLICATION_NAME,
+  COORDINATOR_CLIENT_ID,
+  EXTRACTOR_POSTGRES_CLIENT_ID,
+} from './constants.js';

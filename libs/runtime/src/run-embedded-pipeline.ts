@@ -111,6 +111,8 @@ async function runHalves(
     stopExtractor.abort();
     throw error;
   });
+  // Handled below once the extractor returns; without this a loader failing first crashes Node.
+  loader.catch(() => undefined);
   try {
     const extractor = await runExtractor({
       source: options.source,

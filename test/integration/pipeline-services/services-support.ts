@@ -1,0 +1,352 @@
+/**
+ * Shared by the distributed-pipeline fault suites: the three services as child processes (the
+ * service bins or `database-replicator run <service>`), configured through the environment only
+ * (URLs never in argv), names that no other test uses, Kafka's view of the topics (end offsets,
+ * rows per topic read back), and an independent digest of a table on either side.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
+import { parseLsn } from '@database-replicator/core';
+import { requiredEnv } from '../../support/describe-with-services.js';
+import { CLI_PATH } from '../../support/cli.js';
+import { queryOnce, withClient } from '../../support/postgres-databases.js';
+import { waitFor } from '../loader/loader-support.js';
+
+const { Kafka, logLevel } = kafkajs;
+
+const bin = (name: string): string =>
+  fileURLToPath(new URL(`../../../services/${name}/bin/${name}.js`, import.meta.url));
+
+/** How a service is started: its own bin, or the CLI's `run <service>`. */
+export type Launch = 'bin' | 'cli';
+
+export type ServiceName = 'coordinator' | 'loader' | 'extractor-postgres';
+
+/** One parsed JSON log line of a child. */
+export type LogLine = Readonly<Record<string, unknown>>;
+
+/** Names of one test's deployment: topic prefix, NATS prefix, job and consumer group. */
+export type Deployment = Readonly<{
+  topicPrefix: string;
+  natsPrefix: string;
+  jobId: string;
+  group: string;
+}>;
+
+/** Names no other test (or run) uses. */
+export function uniqueDeployment(label: string): Deployment {
+  const id = `${label}_${randomBytes(4).toString('hex')}`;
+  return {
+    topicPrefix: `ps_${id}`,
+    natsPrefix: `test.ps.${id}`,
+    jobId: `ps_${id}`,
+    group: `ps-loader-${id}`,
+  };
+}
+
+/** The environment of each service in `deployment` (no URL ever goes to argv). */
+export function serviceEnv(
+  service: ServiceName,
+  deployment: Deployment,
+  urls: Readonly<{ sourceUrl: string; targetUrl: string }>,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  const common = { DR_HTTP_PORT: '0', DR_LOG_LEVEL: 'info' };
+  const bus = `kafka://${requiredEnv('KAFKA_BROKERS')}`;
+  const nats = { DR_NATS_URL: requiredEnv('NATS_URL'), DR_NATS_PREFIX: deployment.natsPrefix };
+  const byService: Record<ServiceName, Record<string, string>> = {
+    coordinator: { DR_TARGET_URL: urls.targetUrl, ...nats },
+    loader: {
+      DR_TARGET_URL: urls.targetUrl,
+      DR_BUS: bus,
+      DR_TOPIC_PREFIX: deployment.topicPrefix,
+      DR_CONSUMER_GROUP: deployment.group,
+      DR_TOPIC_POLL_MS: '500',
+    },
+    'extractor-postgres': {
+      DR_SOURCE_URL: urls.sourceUrl,
+      DR_BUS: bus,
+      DR_TOPIC_PREFIX: deployment.topicPrefix,
+      DR_JOB_ID: deployment.jobId,
+      DR_PARTITIONS: '3',
+      ...nats,
+    },
+  };
+  return { ...common, ...byService[service], ...extra };
+}
+
+/** A service child process and its parsed JSON log lines. */
+export class ServiceProcess {
+  readonly lines: LogLine[] = [];
+  readonly exited: Promise<number | null>;
+  readonly #child: ChildProcess;
+  #buffer = '';
+
+  constructor(service: ServiceName, launch: Launch, env: Readonly<Record<string, string>>) {
+    const args = launch === 'bin' ? [bin(service)] : [CLI_PATH, 'run', service];
+    // Only what the child needs, plus PATH: its settings come from the environment, never argv.
+    this.#child = spawn(process.execPath, args, {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.#child.stderr?.setEncoding('utf8');
+    this.#child.stderr?.on('data', (chunk: string) => this.#read(chunk));
+    this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
+  }
+
+  /** The first log line with message `msg`, waiting up to `timeoutMs`. */
+  async waitForLog(msg: string, timeoutMs = 30_000): Promise<LogLine> {
+    let found: LogLine | undefined;
+    await waitFor(
+      `log "${msg}"`,
+      () => {
+        found = this.lines.find((line) => line['msg'] === msg);
+        return found !== undefined;
+      },
+      timeoutMs,
+    );
+    if (found === undefined) throw new Error(`no log "${msg}"`);
+    return found;
+  }
+
+  /** GETs `path` from its HTTP server (the port it logged). */
+  async get(path: string): Promise<{ status: number; body: unknown }> {
+    const port = (await this.waitForLog('http server listening'))['port'];
+    if (typeof port !== 'number') throw new Error('the listening log line has no port');
+    const response = await fetch(`http://127.0.0.1:${port}${path}`);
+    return { status: response.status, body: await response.json() };
+  }
+
+  /** Waits until `/readyz` answers 200. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await waitFor('ready', async () => (await this.get('/readyz')).status === 200, timeoutMs);
+  }
+
+  /** kill -9. */
+  async kill9(): Promise<void> {
+    this.#child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** SIGTERM, then the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill('SIGTERM');
+    }
+    return this.exited;
+  }
+
+  /** Everything it logged, for a failing assertion's message. */
+  get output(): string {
+    return this.lines.map((line) => JSON.stringify(line)).join('\n');
+  }
+
+  #read(chunk: string): void {
+    this.#buffer += chunk;
+    const parts = this.#buffer.split('\n');
+    this.#buffer = parts.pop() ?? '';
+    for (const part of parts) {
+      if (part.trim() === '') continue;
+      try {
+        this.lines.push(JSON.parse(part));
+      } catch {
+        this.lines.push({ msg: 'unparsed', text: part });
+      }
+    }
+  }
+}
+
+/** A table of a job as the coordinator's `GET /jobs/:id/tables` shows it. */
+export type CoordinatorTable = Readonly<{
+  schema: string;
+  table: string;
+  phase: string;
+  rowsCopied: number;
+}>;
+
+/** The job's tables from the coordinator; empty while the job is unknown. */
+export async function jobTables(
+  coordinator: ServiceProcess,
+  jobId: string,
+): Promise<CoordinatorTable[]> {
+  const { status, body } = await coordinator.get(`/jobs/${jobId}/tables`);
+  if (status === 404) return [];
+  const tables = Reflect.get(Object(body), 'tables');
+  if (status !== 200 || !Array.isArray(tables)) {
+    throw new Error(`GET /jobs/${jobId}/tables: ${status} ${JSON.stringify(body)}`);
+  }
+  return tables.map((t) => ({
+    schema: String(t.schema),
+    table: String(t.table),
+    phase: String(t.phase),
+    rowsCopied: Number(t.rowsCopied),
+  }));
+}
+
+/** The stream position (LSN) of the job's extractor in its last heartbeat, if any. */
+export async function heartbeatLsn(
+  coordinator: ServiceProcess,
+  jobId: string,
+): Promise<bigint | undefined> {
+  const { body } = await coordinator.get('/jobs');
+  const jobs: unknown = Reflect.get(Object(body), 'jobs');
+  const job = Array.isArray(jobs) ? jobs.find((j) => j?.jobId === jobId) : undefined;
+  const extractors: unknown = job?.extractors;
+  const lsn: unknown = Array.isArray(extractors)
+    ? extractors[0]?.heartbeat?.position?.lsn
+    : undefined;
+  return typeof lsn === 'string' ? parseLsn(lsn) : undefined;
+}
+
+/** The loader's counts from `GET /status`. */
+export async function loaderStats(
+  loader: ServiceProcess,
+): Promise<{ applied: number; skipped: number; deadLettered: number }> {
+  const { body } = await loader.get('/status');
+  const stats = Object(Reflect.get(Object(body), 'stats'));
+  const count = (name: string): number => Number(Reflect.get(stats, name) ?? NaN);
+  return {
+    applied: count('applied'),
+    skipped: count('skipped'),
+    deadLettered: count('deadLettered'),
+  };
+}
+
+/** Kafka's view of a deployment's topics: end offsets, and every row sent, read back. */
+export async function kafkaView() {
+  const kafka = new Kafka({
+    brokers: requiredEnv('KAFKA_BROKERS').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topicsOf = async (prefix: string): Promise<string[]> =>
+    (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`)).sort();
+  return {
+    topicsOf,
+    /** End offset (next offset to be written) by `topic`/`partition`. */
+    endOffsets: async (topics: readonly string[]): Promise<Map<string, number>> => {
+      const result = new Map<string, number>();
+      for (const topic of topics) {
+        for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
+          result.set(`${topic}/${partition}`, Number(high));
+        }
+      }
+      return result;
+    },
+    /** The parsed values of the first `count` messages of `topic`. */
+    messages: (topic: string, count: number) => readMessages(kafka, topic, count),
+    dropPrefix: async (prefix: string): Promise<void> => {
+      const topics = await topicsOf(prefix);
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    },
+    close: () => admin.disconnect(),
+  };
+}
+
+async function readMessages(
+  kafka: InstanceType<typeof Kafka>,
+  topic: string,
+  count: number,
+): Promise<unknown[]> {
+  const consumer = kafka.consumer({ groupId: `ps-reader-${randomBytes(4).toString('hex')}` });
+  const values: unknown[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        values.push(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+      },
+    });
+    await waitFor(`${count} messages of ${topic}`, () => values.length >= count, 30_000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return values;
+}
+
+/** The `id` of every row the messages carry: each row of a snapshot chunk, or the event's. */
+export function rowIds(values: readonly unknown[]): string[] {
+  const ids: string[] = [];
+  for (const value of values) {
+    const rows: unknown = Reflect.get(Object(value), 'rows');
+    const columns: unknown = Reflect.get(Object(value), 'columns');
+    if (Array.isArray(rows) && Array.isArray(columns)) {
+      const at = columns.indexOf('id');
+      for (const row of rows) ids.push(String(row[at]));
+      continue;
+    }
+    const image = Reflect.get(Object(value), 'after') ?? Reflect.get(Object(value), 'before');
+    ids.push(String(Reflect.get(Object(image), 'id')));
+  }
+  return ids;
+}
+
+/** Stored next offsets of `group` by `topic`/`partition`, from the target's `_replicator`. */
+export async function storedOffsets(
+  targetUrl: string,
+  group: string,
+): Promise<Map<string, number>> {
+  const { rows } = await queryOnce(
+    targetUrl,
+    `SELECT topic, partition, next_offset::bigint AS next FROM _replicator.offsets
+      WHERE consumer_group = $1`,
+    [group],
+  );
+  return new Map(
+    rows.map((row: { topic: string; partition: number; next: string }) => [
+      `${row.topic}/${row.partition}`,
+      Number(row.next),
+    ]),
+  );
+}
+
+/**
+ * Whether the loaders consumed everything: every partition with messages has a stored next
+ * offset equal to its end offset.
+ */
+export function consumedAll(
+  ends: ReadonlyMap<string, number>,
+  stored: ReadonlyMap<string, number>,
+): boolean {
+  return [...ends].every(([partition, end]) => end === 0 || stored.get(partition) === end);
+}
+
+/** Partitions with messages, by `topic`/`partition` (what `stored` must equal). */
+export function nonEmpty(ends: ReadonlyMap<string, number>): Map<string, number> {
+  return new Map([...ends].filter(([, end]) => end > 0));
+}
+
+/**
+ * Row count and an md5 of every row's text form of each table, in a fixed order, with session
+ * settings that make text forms comparable across servers. Independent of the code under test.
+ */
+export async function tableDigests(
+  url: string,
+  tables: readonly string[],
+): Promise<Record<string, { rows: number; md5: string | null }>> {
+  return withClient(url, async (client) => {
+    await client.query(
+      "SET TimeZone = 'UTC'; SET extra_float_digits = 3; SET bytea_output = 'hex'; SET DateStyle = 'ISO, YMD'",
+    );
+    const result: Record<string, { rows: number; md5: string | null }> = {};
+    for (const table of tables) {
+      const { rows } = await client.query<{ rows: number; md5: string | null }>(
+        `SELECT count(*)::int AS rows, md5(string_agg(t::text, E'\\n' ORDER BY t::text)) AS md5
+           FROM public.${table} t`,
+      );
+      result[table] = rows[0] ?? { rows: 0, md5: null };
+    }
+    return result;
+  });
+}
+
+/** Sum of a map's values. */
+export function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}

@@ -206,17 +206,22 @@ export function serializeChangeEvent(event: ChangeEvent): string {
  * @throws ReplicatorError `REPL_EVENT_INVALID` if `text` is not JSON or not a valid event.
  */
 export function deserializeChangeEvent(text: string): ChangeEvent {
-  let value: unknown;
+  return parseChangeEvent(parseMessageJson(text));
+}
+
+/**
+ * A message value as parsed JSON.
+ *
+ * @throws ReplicatorError `REPL_EVENT_INVALID` if `text` is not JSON.
+ */
+export function parseMessageJson(text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     throw replicatorError(
       'REPL_EVENT_INVALID',
       `Change event is not valid JSON (${text.length} characters)`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-  return parseChangeEvent(value);
 }

@@ -15,6 +15,7 @@ import { formatIssuePath } from './issue-path.js';
 import {
   changeSourceSchema,
   parseChangeEvent,
+  parseMessageJson,
   type ChangeEvent,
   type ChangeSource,
 } from './envelope.js';
@@ -117,16 +118,7 @@ export function snapshotChunkEvents(chunk: SnapshotChunk): ChangeEvent[] {
  * @throws ReplicatorError `REPL_EVENT_INVALID` if `text` is not JSON or is neither shape.
  */
 export function deserializeEventMessage(text: string): readonly ChangeEvent[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw replicatorError(
-      'REPL_EVENT_INVALID',
-      `Change event is not valid JSON (${text.length} characters)`,
-      { cause: error },
-    );
-  }
+  const value = parseMessageJson(text);
   if (isSnapshotChunkValue(value)) return snapshotChunkEvents(parseSnapshotChunk(value));
   return [parseChangeEvent(value)];
 }

@@ -8,11 +8,11 @@
  */
 import {
   isReplicatorError,
+  parseExactJson,
   replicatorError,
   type ChangeRow,
   type JsonValue,
 } from '@database-replicator/core';
-import { parseExactJson } from './exact-json.js';
 import { geometryToWkt } from './geometry-wkt.js';
 import type { GeometryKind, MysqlWireType } from './type-map.js';
 

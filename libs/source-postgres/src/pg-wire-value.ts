@@ -6,6 +6,7 @@
  */
 import {
   isReplicatorError,
+  parseExactJson,
   replicatorError,
   type ChangeRow,
   type JsonValue,
@@ -40,7 +41,7 @@ export function encodePgWireValue(text: string | null, wire: WireType): JsonValu
     case 'float':
       return floatOf(text);
     case 'json':
-      return jsonOf(text);
+      return parseExactJson(text);
     case 'bytea':
       return byteaOf(text);
     case 'text':
@@ -118,54 +119,4 @@ function byteaOf(text: string): string {
     );
   }
   return Buffer.from(text.slice(2), 'hex').toString('base64');
-}
-
-// Strings first, so digits inside a string are never taken for a number.
-const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
-
-function jsonOf(text: string): JsonValue {
-  for (const [token] of text.matchAll(JSON_TOKEN)) {
-    if (!token.startsWith('"') && !isExactNumber(token)) {
-      throw replicatorError(
-        'REPL_VALUE_UNSUPPORTED',
-        `a json value holds a number with more precision or range than a JSON number carries (${token.length} characters)`,
-        {
-          fix: 'Store such numbers as strings inside the document, or leave the table out of the pipeline (native replication copies them exactly).',
-        },
-      );
-    }
-  }
-  const value: unknown = JSON.parse(text);
-  return toJsonValue(value);
-}
-
-// JSON.parse only produces JSON values; this narrows `unknown` without a cast.
-function toJsonValue(value: unknown): JsonValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value;
-  if (Array.isArray(value)) return value.map((item: unknown) => toJsonValue(item));
-  if (typeof value === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = toJsonValue(item);
-    return out;
-  }
-  throw replicatorError('REPL_VALUE_INVALID', `JSON.parse returned a ${typeof value}`);
-}
-
-/** True when the decimal `token` and the double nearest to it have the same value. */
-function isExactNumber(token: string): boolean {
-  const value = Number(token);
-  return Number.isFinite(value) && canonicalDecimal(token) === canonicalDecimal(String(value));
-}
-
-/** `-1.50e2` → `-15e1`: sign, significant digits without leading or trailing zeros, exponent. */
-function canonicalDecimal(text: string): string {
-  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
-  if (match === null) return text;
-  const [, sign = '', whole = '', fraction = '', exponent = '0'] = match;
-  const digits = `${whole}${fraction}`.replace(/^0+/, '');
-  if (digits === '') return '0';
-  const significant = digits.replace(/0+$/, '');
-  const scale = Number(exponent) - fraction.length + (digits.length - significant.length);
-  return `${sign}${significant}e${scale}`;
 }

@@ -56,7 +56,9 @@ export async function runThroughPipeline(
       onLoaderProgress: progress.loader,
     });
     progress.stop();
-    ctx.io.stdout(ctx.config.json ? renderJson(report) : renderReport(report, stream));
+    ctx.io.stdout(
+      ctx.config.json ? renderJson(report) : renderReport(report, stream || ctx.signal.aborted),
+    );
     return ctx.signal.aborted ? EXIT.interrupted : EXIT.ok;
   } finally {
     progress.stop();

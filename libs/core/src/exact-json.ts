@@ -1,9 +1,11 @@
 /**
  * JSON documents parsed without silent rounding: a number a JavaScript number cannot hold
  * exactly (more than 17 significant digits, beyond the double range) is refused rather than
- * rounded, because the wire carries JSON values and jsonb would store the rounded number.
+ * rounded, because the wire carries JSON values and jsonb would store the rounded number. Source
+ * libraries parse json/jsonb columns with it.
  */
-import { replicatorError, type JsonValue } from '@database-replicator/core';
+import { replicatorError } from './errors.js';
+import type { JsonValue } from './values.js';
 
 // Strings first, so digits inside a string are never taken for a number.
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
@@ -21,7 +23,7 @@ export function parseExactJson(text: string): JsonValue {
         'REPL_VALUE_UNSUPPORTED',
         `a JSON document holds a number with more precision or range than a JSON number carries (${token.length} digits)`,
         {
-          fix: 'Store such numbers as strings inside the document, or leave the table out of the replication.',
+          fix: 'Store such numbers as strings inside the document, or leave the table out of the replication (native PostgreSQL replication copies them exactly).',
         },
       );
     }

@@ -25,3 +25,18 @@ export function parseOffset(topic: string, partition: number, offset: string): n
   }
   return Number(offset);
 }
+
+/** True if kafkajs (or a cause of the error) says the topic or partition is unknown to the broker. */
+export function isUnknownTopicError(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ('type' in e && e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+    if (
+      'originalError' in e &&
+      e.originalError instanceof Error &&
+      isUnknownTopicError(e.originalError)
+    ) {
+      return true;
+    }
+  }
+  return false;
+}

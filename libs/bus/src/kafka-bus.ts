@@ -4,7 +4,7 @@
  * serialised sends; consumers commit manually. One admin connection, opened on first use,
  * answers topic questions; producers and consumers own their connections.
  */
-import { replicatorError, type Logger } from '@database-replicator/core';
+import { isReplicatorError, replicatorError, retry, type Logger } from '@database-replicator/core';
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka } from 'kafkajs';
 import type {
@@ -14,12 +14,15 @@ import type {
   BusProducer,
   EnsureTopicsOptions,
 } from './bus.js';
-import { busClosed, topicNotFound } from './bus-errors.js';
+import { busClosed, isUnknownTopicError, topicNotFound } from './bus-errors.js';
 import { KafkaConsumer, type KafkaConsumerTiming } from './kafka-consumer.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import { KafkaProducer } from './kafka-producer.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+// With full-jitter backoff capped at 5 s, up to about 20 s in all.
+const TOPIC_READY_ATTEMPTS = 10;
 
 /** Options of {@link KafkaBus}. */
 export type KafkaBusOptions = Readonly<{
@@ -71,8 +74,10 @@ export class KafkaBus implements Bus {
     const missing = names.filter((name) => !existing.has(name));
     if (missing.length > 0) {
       // false when some already existed (a concurrent creator); the check below covers them.
+      // Leaders are awaited below: kafkajs' own wait gives up when the broker answers "unknown
+      // topic or partition" for a topic it is still creating (kafkajs#1222).
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((topic) => ({
           topic,
           numPartitions: options.partitions,
@@ -80,7 +85,12 @@ export class KafkaBus implements Bus {
         })),
       });
     }
-    const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+    const topics = await retry(() => this.#topicsWithLeaders(admin, names), {
+      isRetryable: (error) =>
+        isReplicatorError(error, 'REPL_BUS_TOPIC_NOT_READY') || isUnknownTopicError(error),
+      maxAttempts: TOPIC_READY_ATTEMPTS,
+      maxDelayMs: 5_000,
+    });
     for (const { name, partitions } of topics) {
       if (partitions.length < options.partitions) {
         throw replicatorError(
@@ -93,6 +103,21 @@ export class KafkaBus implements Bus {
       }
       this.#known.add(name);
     }
+  }
+
+  /** Metadata of `names` once every partition has a leader. */
+  async #topicsWithLeaders(admin: Admin, names: readonly string[]) {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+    const waiting = topics.filter(({ partitions }) =>
+      partitions.some((partition) => partition.leader < 0),
+    );
+    if (waiting.length > 0) {
+      throw replicatorError(
+        'REPL_BUS_TOPIC_NOT_READY',
+        `Kafka topics ${waiting.map(({ name }) => `"${name}"`).join(', ')} have partitions without a leader yet`,
+      );
+    }
+    return topics;
   }
 
   async listTopics(): Promise<readonly string[]> {

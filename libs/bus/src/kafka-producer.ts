@@ -4,11 +4,11 @@
  * concurrently), acknowledged by all in-sync replicas (`acks: -1`), gzip-compressed. The
  * messages of one `send` travel as one batched request.
  */
-import { replicatorError } from '@database-replicator/core';
+import { replicatorError, retry } from '@database-replicator/core';
 import kafkajs from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
 import type { BusMessage, BusProducer } from './bus.js';
-import { busClosed, topicNotFound } from './bus-errors.js';
+import { busClosed, isUnknownTopicError, topicNotFound } from './bus-errors.js';
 
 const { CompressionTypes, Partitioners } = kafkajs;
 
@@ -56,16 +56,15 @@ export class KafkaProducer implements BusProducer {
     if (messages.length === 0) return;
     if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
     try {
-      await this.#producer.send({
-        topic,
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        messages: messages.map(({ key, value, headers }) =>
-          headers === undefined ? { key, value } : { key, value, headers: { ...headers } },
-        ),
+      // The topic exists (the admin said so), so "unknown topic or partition" means this
+      // client's metadata lags a topic created a moment ago: wait and ask again.
+      await retry(() => this.#sendOnce(topic, messages), {
+        isRetryable: isUnknownTopicError,
+        maxAttempts: UNKNOWN_TOPIC_ATTEMPTS,
+        maxDelayMs: 5_000,
       });
     } catch (error) {
-      if (isUnknownTopic(error)) throw topicNotFound(topic, error);
+      if (isUnknownTopicError(error)) throw topicNotFound(topic, error);
       throw replicatorError(
         'REPL_BUS_SEND_FAILED',
         `Kafka did not accept ${messages.length} messages for topic "${topic}": ${errorMessage(error)}`,
@@ -73,21 +72,20 @@ export class KafkaProducer implements BusProducer {
       );
     }
   }
+
+  async #sendOnce(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    await this.#producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.GZIP,
+      messages: messages.map(({ key, value, headers }) =>
+        headers === undefined ? { key, value } : { key, value, headers: { ...headers } },
+      ),
+    });
+  }
 }
 
-function isUnknownTopic(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if ('type' in e && e.type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
-    if (
-      'originalError' in e &&
-      e.originalError instanceof Error &&
-      isUnknownTopic(e.originalError)
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
+const UNKNOWN_TOPIC_ATTEMPTS = 6;
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

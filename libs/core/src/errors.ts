@@ -344,6 +344,10 @@ export const ERROR_CATALOGUE = Object.freeze({
     'The binlog stream of the MySQL source broke',
     'Read the server message and restart the extractor: it resumes from its last checkpoint. If the binlog it needs was purged, raise binlog retention and run the job again from the start.',
   ),
+  REPL_BUS_TOPIC_NOT_READY: entry(
+    'Kafka topics have partitions without a leader',
+    'Check that the Kafka brokers are up and can elect leaders (broker logs), then run the job again.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

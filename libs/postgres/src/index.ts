@@ -172,5 +172,5 @@ export { createNativePublication } from './native/publication.js';
 export type { CreatePublicationOptions, PublicationTable } from './native/publication.js';
 
 // Pipeline drain (issue 5): what the target applied per partition
-export { readStoredOffsets } from './writer/stored-offsets.js';
+export { readStoredOffsets, rewindStoredOffsets } from './writer/stored-offsets.js';
 export { canCreateSubscription } from './subscription-privilege.js';

@@ -17,8 +17,9 @@ import {
   connectPostgres,
   createPostgresJobStore,
   migrateReplicatorSchema,
-  partitionKey,
+  rewindStoredOffsets,
 } from '@database-replicator/postgres';
+import { AppliedTracker } from './applied-tracker.js';
 import { waitForLoaderDrain } from './loader-drain.js';
 import type { PipelineJobNames } from './pipeline-job.js';
 import { runLoaderService } from './run-loader-service.js';
@@ -32,6 +33,11 @@ export type EmbeddedPipelineOptions = Readonly<{
   names: PipelineJobNames;
   /** Keep streaming after the snapshot until `signal` aborts; otherwise return once loaded. */
   stream: boolean;
+  /**
+   * Whether what the bus acknowledged survives this process (Kafka). An in-process bus does not:
+   * its offsets restart at 0 and checkpoints wait until the loader has applied what was sent.
+   */
+  durableBus: boolean;
   /** Partitions of each topic. Default 6. */
   partitions?: number;
   /** Tables read at once. Default 2. */
@@ -73,6 +79,7 @@ export async function runEmbeddedPipeline(
     await migrateReplicatorSchema(client);
     const store = createPostgresJobStore(client, { logger });
     await store.registerJob(names.jobId, { kind: options.sourceKind, name: options.source.name });
+    if (!options.durableBus) await rewindStoredOffsets(client, names.consumerGroup);
     return await runHalves(options, store);
   } finally {
     await client.close();
@@ -90,7 +97,7 @@ async function runHalves(
   const onAbort = (): void => stopExtractor.abort();
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) stopExtractor.abort();
-  const committed = new Map<string, bigint>();
+  const applied = new AppliedTracker(options.bus, names.topicPrefix);
   let loaderFailure: unknown;
   const loader = runLoaderService({
     bus: options.bus,
@@ -103,7 +110,7 @@ async function runHalves(
     signal: stopLoader.signal,
     logger,
     onCommit: (progress) => {
-      committed.set(partitionKey(progress.topic, progress.partition), BigInt(progress.nextOffset));
+      applied.committed(progress.topic, progress.partition, progress.nextOffset);
       options.onLoaderProgress?.(progress.stats);
     },
   }).catch((error: unknown) => {
@@ -128,6 +135,9 @@ async function runHalves(
         ? {}
         : { snapshotWorkers: options.snapshotWorkers }),
       signal: stopExtractor.signal,
+      ...(options.durableBus
+        ? {}
+        : { beforeCheckpoint: () => applied.waitForAll(stopExtractor.signal) }),
       logger,
       ...(options.onExtractorProgress === undefined
         ? {}
@@ -139,7 +149,7 @@ async function runHalves(
         bus: options.bus,
         targetUrl: options.targetUrl,
         names,
-        committed,
+        committed: applied.offsets(),
         signal: stopExtractor.signal,
         logger,
       });

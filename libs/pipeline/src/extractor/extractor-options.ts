@@ -31,6 +31,12 @@ export type ExtractorOptions = Readonly<{
   maxStreamEvents?: number;
   /** Longest a streamed transaction waits for more before it is sent. Default 200 ms. */
   streamFlushMs?: number;
+  /**
+   * Resolves once everything sent so far is durable; awaited before every checkpoint. Default:
+   * the bus's acknowledgement is enough (Kafka). An in-process bus loses what it holds with the
+   * process, so its owner makes this wait until the loader has applied what was sent.
+   */
+  beforeCheckpoint?: () => Promise<void>;
   /** Aborting stops at the next checkpoint; the run resolves. */
   signal: AbortSignal;
   logger: Logger;

@@ -7,6 +7,7 @@
 import { formatTableRef, type SourcePosition } from '@database-replicator/core';
 import type { SourceTable, SourceTransaction } from './change-source.js';
 import { eventMessages, tableIdKey, tableTopic } from './event-builder.js';
+import { isDurable } from './durability.js';
 import type { ExtractorOptions } from './extractor-options.js';
 import type { ExtractorMessage, ExtractorProducer } from './extractor-ports.js';
 
@@ -35,6 +36,7 @@ export async function forwardChanges(
   const flush = async (): Promise<void> => {
     const position = await batch.send(producer);
     if (position === undefined) return;
+    if (!(await isDurable(options))) return;
     await save(position);
     await options.source.acknowledge(position);
     batch.report();

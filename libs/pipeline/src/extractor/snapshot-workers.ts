@@ -7,6 +7,7 @@ import { formatTableRef, type ChangeRow, type SourcePosition } from '@database-r
 import type { SnapshotProgress } from '../job/job-store.js';
 import type { SourceTable } from './change-source.js';
 import { rowKey, tableIdKey, tableTopic } from './event-builder.js';
+import { isDurable } from './durability.js';
 import type { ExtractorOptions } from './extractor-options.js';
 import type { ExtractorMessage } from './extractor-ports.js';
 import { snapshotMessages } from './snapshot-messages.js';
@@ -104,6 +105,7 @@ async function copyTable(
       rows: progress.rows + page.length,
       done: false,
     };
+    if (!(await isDurable(options))) return progress.rows - resumed.rows;
     await store.saveSnapshotProgress(jobId, worker, table.id, progress);
     report(options, table, progress);
     if (signal.aborted) return progress.rows - resumed.rows;

@@ -19,3 +19,19 @@ export async function readStoredOffsets(
   );
   return new Map(rows.map((row) => [partitionKey(row.topic, row.partition), BigInt(row.next)]));
 }
+
+/**
+ * Rewinds a consumer group's stored offsets to 0, keeping the highest applied source positions.
+ * For an in-process bus, whose offsets start at 0 in every process: without this the loader
+ * would take a new run's first messages for replays of the last run's.
+ */
+export async function rewindStoredOffsets(
+  client: pg.ClientBase,
+  consumerGroup: string,
+): Promise<void> {
+  await client.query(
+    `UPDATE ${quoteTable(OFFSETS_TABLE)} SET next_offset = 0, updated_at = now()
+      WHERE consumer_group = $1`,
+    [consumerGroup],
+  );
+}

@@ -47,6 +47,7 @@ export async function runThroughPipeline(
       bus: openedBus,
       names,
       stream,
+      durableBus: bus.kind !== 'memory',
       snapshotWorkers: ctx.config.jobs,
       // One loader consumes an in-process bus, so more partitions would only split its batches.
       partitions: bus.kind === 'memory' ? 1 : KAFKA_PARTITIONS,

@@ -2,32 +2,71 @@
  * `validate`: checks every prerequisite of replicating --source into --target and prints one
  * row per check (status, what was found, the fix), or the report as JSON with --json. Exits 0
  * when no check failed (warnings allowed) and 1 when one did; an unreachable server is a failed
- * check, not an error.
+ * check, not an error. A PostgreSQL source is checked with its target; a MySQL/MariaDB source
+ * gets the binlog and privilege checks of libs/source-mysql.
  */
-import { replicatorError } from '@database-replicator/core';
+import {
+  isReplicatorError,
+  planTables,
+  replicatorError,
+  type ReplicatorConfig,
+  type TableId,
+} from '@database-replicator/core';
 import { validatePostgres, type ValidationReport } from '@database-replicator/postgres';
+import { listMysqlTables, mysqlEndpoint, validateMysql } from '@database-replicator/source-mysql';
 import { requireEndpoints } from '../endpoints.js';
 import { EXIT, type CommandHandler } from '../command-context.js';
 import { renderJson, renderTable } from '../output.js';
 
+type SourceUrl = NonNullable<ReplicatorConfig['source']>['url'];
+
 export const runValidate: CommandHandler = async ({ config, io, logger }) => {
   const { source, target } = requireEndpoints(config, 'validate');
-  if (source.kind !== 'postgres') {
+  let report: ValidationReport;
+  if (source.kind === 'postgres') {
+    report = await validatePostgres({
+      sourceUrl: source.url,
+      targetUrl: target.url,
+      filters: config.filters,
+      logger,
+    });
+  } else if (source.kind === 'mysql') {
+    const tables = await mysqlTables(source.url, config);
+    report = await validateMysql(source.url, tables === undefined ? {} : { tables });
+  } else {
     throw replicatorError(
       'REPL_NOT_IMPLEMENTED',
-      `validate supports PostgreSQL sources so far, not ${source.kind} (${source.redactedUrl})`,
-      { fix: 'Use a postgresql:// source, or follow the project issues for other sources.' },
+      `validate supports PostgreSQL and MySQL/MariaDB sources so far, not ${source.kind} (${source.redactedUrl})`,
+      { fix: 'Use a postgresql:// or mysql:// source, or follow the project issues.' },
     );
   }
-  const report = await validatePostgres({
-    sourceUrl: source.url,
-    targetUrl: target.url,
-    filters: config.filters,
-    logger,
-  });
   io.stdout(config.json ? renderJson(report) : renderReport(report));
   return report.ok ? EXIT.ok : EXIT.checkFailed;
 };
+
+/**
+ * The tables init would select, so privileges and retention are judged on those; undefined
+ * (every table) without filters, or when the server cannot be listed, which validateMysql then
+ * reports as its failed connection row.
+ *
+ * @throws ReplicatorError `REPL_CONFIG_TABLE_NOT_FOUND` when a filter names a missing table.
+ */
+async function mysqlTables(
+  url: SourceUrl,
+  config: ReplicatorConfig,
+): Promise<readonly TableId[] | undefined> {
+  const { filters } = config;
+  if (filters.includeTables === undefined && filters.excludeTables === undefined) return undefined;
+  let tables: readonly TableId[];
+  try {
+    tables = await listMysqlTables(url);
+  } catch (error) {
+    if (isReplicatorError(error)) return undefined;
+    throw error;
+  }
+  const plan = planTables(tables, filters, { schema: mysqlEndpoint(url).database ?? '' });
+  return plan.map((table) => table.id);
+}
 
 function renderReport(report: ValidationReport): string {
   const rows = report.checks.map((c) => [c.title, c.status, c.detail, c.fix ?? '']);

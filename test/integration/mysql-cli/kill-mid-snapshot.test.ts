@@ -1,0 +1,124 @@
+/**
+ * Crash in the middle of a MariaDB snapshot: `init` is killed with SIGKILL once the target holds
+ * some but not all of a 150,000-row table; `init` again resumes after the recorded progress
+ * (`_replicator.job_tables.rows_copied` and the resumed run's "table snapshot started" line prove
+ * it did not start over) and the target ends with every key once and equal to the source.
+ */
+import { quoteIdent } from '@database-replicator/core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { z } from 'zod';
+import { describeWithServices } from '../../support/describe-with-services.js';
+import { queryOnce } from '../../support/postgres-databases.js';
+import { createMysqlDatabase, type MysqlTestDatabase } from '../source-mysql/mysql-fixtures.js';
+import { jobIdFromLog, logLines, startCli, type CliChild } from '../pipeline-cli/cli-child.js';
+import { createTargetDatabase, type TargetDatabase } from './mysql-cli-tables.js';
+
+const ROWS = 150_000;
+
+const Progress = z.object({ rows: z.coerce.number(), after: z.unknown() });
+const Counts = z.object({ rows: z.coerce.number(), keys: z.coerce.number() });
+const Digest = z.object({ n: z.coerce.number(), digest: z.string().nullable() });
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+describeWithServices(['mariadb', 'postgres'], 'MariaDB init killed mid-snapshot', () => {
+  let source: MysqlTestDatabase;
+  let target: TargetDatabase;
+  const children: CliChild[] = [];
+  const big = (): string => `${quoteIdent(source.name)}.big`;
+
+  async function targetRows(): Promise<number> {
+    const exists = await queryOnce(target.url, 'SELECT to_regclass($1) IS NOT NULL AS e', [big()]);
+    if (exists.rows[0]?.e !== true) return 0;
+    const { rows } = await queryOnce(target.url, `SELECT count(*)::int AS n FROM ${big()}`);
+    return z.object({ n: z.number() }).parse(rows[0]).n;
+  }
+
+  /** Polls until the target holds at least `min` rows; fails if the CLI ends first. */
+  async function waitForPartialCopy(cli: CliChild, min: number): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while ((await targetRows()) < min) {
+      const ended = await Promise.race([cli.done.then(() => true), sleep(50).then(() => false)]);
+      if (ended) throw new Error(`init ended before the kill:\n${cli.stderr().slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`the target never reached ${min} rows of big`);
+    }
+  }
+
+  beforeAll(async () => {
+    source = await createMysqlDatabase('dr_mcli_kill');
+    target = await createTargetDatabase('dr_mcli_kill');
+    await source.query(`
+      CREATE TABLE big (id bigint NOT NULL PRIMARY KEY, tenant int NOT NULL, payload varchar(200),
+        at datetime(6));
+      INSERT INTO big SELECT seq, seq % 97, REPEAT(MD5(seq), 4),
+        TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_${ROWS};`);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of children) await child.stop();
+    await source?.drop();
+    await target?.drop();
+  });
+
+  it('resumes after the recorded progress and ends equal, every key once', async () => {
+    const urls = { sourceUrl: source.url.reveal(), targetUrl: target.url };
+    const first = startCli(['init'], urls);
+    children.push(first);
+    await waitForPartialCopy(first, 10_000);
+    first.signal('SIGKILL');
+    const killed = await first.exit(10_000);
+    expect(killed.exitCode).toBeUndefined();
+    const jobId = jobIdFromLog(killed.stderr);
+
+    const atKill = await targetRows();
+    expect(atKill, 'the snapshot finished before the kill').toBeLessThan(ROWS);
+    const { rows } = await queryOnce(
+      target.url,
+      `SELECT rows_copied AS rows, snapshot_after_key AS after FROM _replicator.job_tables
+        WHERE job_id = $1 AND schema_name = $2 AND table_name = 'big'`,
+      [jobId, source.name],
+    );
+    const recorded = Progress.parse(rows[0]);
+    expect(recorded.rows).toBeGreaterThan(0);
+    expect(recorded.rows).toBeLessThan(ROWS);
+    expect(recorded.after).not.toBeNull();
+
+    const second = startCli(['init'], urls);
+    children.push(second);
+    const outcome = await second.exit(90_000);
+    expect(outcome.exitCode, outcome.stderr.slice(-3000)).toBe(0);
+    expect(jobIdFromLog(outcome.stderr)).toBe(jobId);
+    const started = logLines(outcome.stderr, 'table snapshot started');
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({ table: `${source.name}.big`, rows: recorded.rows });
+    expect(started[0]?.['resumeAfter']).toEqual(recorded.after);
+
+    const counts = Counts.parse(
+      (
+        await queryOnce(
+          target.url,
+          `SELECT count(*) AS rows, count(DISTINCT id) AS keys FROM ${big()}`,
+        )
+      ).rows[0],
+    );
+    expect(counts).toEqual({ rows: ROWS, keys: ROWS });
+    // Independent digests of every row on both sides, in the same text form (25 MB of text:
+    // GROUP_CONCAT would cut it at 1 MB by default).
+    await source.query('SET SESSION group_concat_max_len = 1073741824');
+    const [mysqlDigest] = await source.rows(
+      `
+      SELECT COUNT(*) AS n, MD5(GROUP_CONCAT(CONCAT_WS('|', id, tenant, payload,
+        DATE_FORMAT(at, '%Y-%m-%d %H:%i:%s.%f')) ORDER BY id SEPARATOR '\\n')) AS digest
+      FROM big`,
+      [],
+    );
+    const pgDigest = await queryOnce(
+      target.url,
+      `SELECT count(*) AS n, md5(string_agg(concat_ws('|', id, tenant, payload,
+         to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')), E'\\n' ORDER BY id)) AS digest FROM ${big()}`,
+    );
+    expect(Digest.parse(pgDigest.rows[0])).toEqual(Digest.parse(mysqlDigest));
+  }, 180_000);
+});

@@ -40,3 +40,12 @@ export function isUnknownTopicError(error: unknown): boolean {
   }
   return false;
 }
+
+/** True if kafkajs marks the error (or a cause of it) retriable: leadership moves, metadata lag. */
+export function isRetriableKafkaError(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if ('retriable' in e && e.retriable === true) return true;
+    if ('originalError' in e && isRetriableKafkaError(e.originalError)) return true;
+  }
+  return false;
+}

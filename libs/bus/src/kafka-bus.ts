@@ -14,7 +14,12 @@ import type {
   BusProducer,
   EnsureTopicsOptions,
 } from './bus.js';
-import { busClosed, isUnknownTopicError, topicNotFound } from './bus-errors.js';
+import {
+  busClosed,
+  isRetriableKafkaError,
+  isUnknownTopicError,
+  topicNotFound,
+} from './bus-errors.js';
 import { KafkaConsumer, type KafkaConsumerTiming } from './kafka-consumer.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import { KafkaProducer } from './kafka-producer.js';
@@ -129,7 +134,12 @@ export class KafkaBus implements Bus {
   async endOffsets(topic: string): Promise<readonly string[]> {
     if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
     const admin = await this.#connectedAdmin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    // A partition whose leader was just elected answers "not the leader" for a moment.
+    const offsets = await retry(() => admin.fetchTopicOffsets(topic), {
+      isRetryable: isRetriableKafkaError,
+      maxAttempts: TOPIC_READY_ATTEMPTS,
+      maxDelayMs: 5_000,
+    });
     const ends: string[] = [];
     for (const { partition, high } of offsets) ends[partition] = high;
     return Object.freeze(ends);

@@ -1,8 +1,8 @@
 /**
  * Our CLI, `services/cli/bin/database-replicator.js`, as a measured child. URLs reach it through
  * DR_SOURCE_URL / DR_TARGET_URL (read by libs/core's config loader), never argv; its state goes to
- * a directory of the benchmark's (DR_STATE_DIR). A command that exits 2 saying "not implemented
- * yet" is reported as not available: the table never shows a figure we did not measure.
+ * a directory of the benchmark's (DR_STATE_DIR). A command that exits 2 with REPL_NOT_IMPLEMENTED
+ * is reported as not available: the table never shows a figure we did not measure.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -46,9 +46,11 @@ function assertBuilt(): void {
     );
 }
 
-/** True when the CLI said this command does not exist yet (exit 2, "not implemented yet"). */
+/** True when the CLI said this command does not exist yet (exit 2, REPL_NOT_IMPLEMENTED). */
 export function isNotImplemented(outcome: ChildOutcome): boolean {
-  return outcome.exitCode === 2 && /not implemented yet/.test(outcome.stderrTail);
+  return (
+    outcome.exitCode === 2 && /REPL_NOT_IMPLEMENTED|not implemented yet/.test(outcome.stderrTail)
+  );
 }
 
 /** Throws NotAvailable or an Error unless the outcome is a success (exit 0). */

@@ -4,7 +4,7 @@
  */
 import type { Bus } from '@database-replicator/bus';
 import { partitionKey } from '@database-replicator/postgres';
-import { listEventTopics } from './event-topics.js';
+import { eventTopicEnds } from './event-topics.js';
 
 /** Tracks loader commits; {@link AppliedTracker.waitForAll} resolves once they reach the ends. */
 export class AppliedTracker {
@@ -31,23 +31,15 @@ export class AppliedTracker {
     return this.#committed;
   }
 
-  /** The next offset committed for a partition in this process; 0 before any commit. */
-  committedOf(topic: string, partition: number): bigint {
-    return this.#committed.get(partitionKey(topic, partition)) ?? 0n;
-  }
-
   /**
    * Resolves once every partition of the job's event topics is committed up to its end offset as
    * of this call; rejects with `signal.reason` if `signal` aborts first.
    */
   async waitForAll(signal: AbortSignal): Promise<void> {
-    const ends: [string, number, bigint][] = [];
-    for (const topic of await listEventTopics(this.#bus, this.#topicPrefix)) {
-      (await this.#bus.endOffsets(topic)).forEach((end, partition) => {
-        ends.push([topic, partition, BigInt(end)]);
-      });
-    }
-    while (ends.some(([topic, partition, end]) => this.committedOf(topic, partition) < end)) {
+    const ends = await eventTopicEnds(this.#bus, this.#topicPrefix);
+    const behind = (): boolean =>
+      [...ends].some(([key, end]) => (this.#committed.get(key) ?? 0n) < end);
+    while (behind()) {
       signal.throwIfAborted();
       await new Promise<void>((resolve) => {
         const onAbort = (): void => resolve();

@@ -1,5 +1,6 @@
 import { isReplicatorError, parseEventTopic } from '@database-replicator/core';
 import type { Bus } from '@database-replicator/bus';
+import { partitionKey } from '@database-replicator/postgres';
 
 /**
  * The event topics of `prefix` on the bus, sorted: names that parse as
@@ -19,4 +20,15 @@ function isEventTopic(prefix: string, name: string): boolean {
     if (isReplicatorError(error, 'REPL_IDENTIFIER_INVALID')) return false;
     throw error;
   }
+}
+
+/** The end offset of every partition of the event topics of `prefix`, by `partitionKey`. */
+export async function eventTopicEnds(bus: Bus, prefix: string): Promise<Map<string, bigint>> {
+  const ends = new Map<string, bigint>();
+  for (const topic of await listEventTopics(bus, prefix)) {
+    (await bus.endOffsets(topic)).forEach((end, partition) => {
+      ends.set(partitionKey(topic, partition), BigInt(end));
+    });
+  }
+  return ends;
 }

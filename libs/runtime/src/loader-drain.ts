@@ -5,8 +5,8 @@
  */
 import type { Bus } from '@database-replicator/bus';
 import type { Logger, Secret } from '@database-replicator/core';
-import { connectPostgres, partitionKey, readStoredOffsets } from '@database-replicator/postgres';
-import { listEventTopics } from './event-topics.js';
+import { connectPostgres, readStoredOffsets } from '@database-replicator/postgres';
+import { eventTopicEnds } from './event-topics.js';
 import { pause } from './pause.js';
 import type { PipelineJobNames } from './pipeline-job.js';
 
@@ -26,12 +26,7 @@ export type LoaderDrainOptions = Readonly<{
 /** Resolves once drained, or when `signal` aborts. */
 export async function waitForLoaderDrain(options: LoaderDrainOptions): Promise<void> {
   const { bus, names } = options;
-  const ends = new Map<string, bigint>();
-  for (const topic of await listEventTopics(bus, names.topicPrefix)) {
-    (await bus.endOffsets(topic)).forEach((end, partition) => {
-      if (end !== '0') ends.set(partitionKey(topic, partition), BigInt(end));
-    });
-  }
+  const ends = await eventTopicEnds(bus, names.topicPrefix);
   const client = await connectPostgres(options.targetUrl, { logger: options.logger });
   try {
     for (;;) {

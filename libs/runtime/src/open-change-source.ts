@@ -12,8 +12,8 @@ import type { ChangeSource } from '@database-replicator/pipeline';
 import { connectPostgres, databaseOf, listTables } from '@database-replicator/postgres';
 import {
   createMysqlSource,
-  listMysqlTables,
   mysqlEndpoint,
+  planMysqlTables,
 } from '@database-replicator/source-mysql';
 import { createPostgresSource } from '@database-replicator/source-postgres';
 import { createSqliteSource } from '@database-replicator/source-sqlite';
@@ -67,12 +67,9 @@ async function openMysql(
   url: SourceUrl,
   logger: Logger,
 ): Promise<ChangeSource> {
-  const tables = await listMysqlTables(url);
-  const database = mysqlEndpoint(url).database;
-  // A MySQL database is the schema level of table references: `db.table`, or `table` in the
-  // URL's database.
-  const plan = planTables(tables, config.filters, { schema: database ?? '' });
-  return createMysqlSource({ url, name: database ?? 'mysql', tables: plan, logger });
+  const plan = await planMysqlTables(url, config.filters);
+  const name = mysqlEndpoint(url).database ?? 'mysql';
+  return createMysqlSource({ url, name, tables: plan, logger });
 }
 
 async function openPostgres(

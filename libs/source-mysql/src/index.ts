@@ -13,7 +13,7 @@ export type {
   MysqlTimeType,
   ResolvedMysqlOptions,
 } from './config.js';
-export { listMysqlTables } from './list-mysql-tables.js';
+export { listMysqlTables, planMysqlTables } from './list-mysql-tables.js';
 
 // Type mapping and wire values (pure)
 export { mapMysqlType } from './type-map.js';

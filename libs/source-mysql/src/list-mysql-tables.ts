@@ -1,7 +1,13 @@
 /**
  * The tables a MySQL/MariaDB source has, for `planTables` before the source is created.
  */
-import type { Secret, TableId } from '@database-replicator/core';
+import {
+  planTables,
+  type ReplicatorConfig,
+  type Secret,
+  type TableId,
+  type TablePlan,
+} from '@database-replicator/core';
 import { createConnection } from 'mysql2/promise';
 import { describeEndpoint, mysqlConnectionConfig, mysqlEndpoint } from './config.js';
 import { listTableIds } from './introspect.js';
@@ -30,4 +36,20 @@ export async function listMysqlTables(url: Secret): Promise<readonly TableId[]> 
   } finally {
     await connection.end().catch(() => undefined);
   }
+}
+
+/**
+ * The tables of the source that `filters` select, with their row and time filters. A MySQL
+ * database is the schema level of table references: `db.table`, or `table` in the URL's
+ * database.
+ *
+ * @throws ReplicatorError as {@link listMysqlTables}, and `REPL_CONFIG_TABLE_NOT_FOUND` when a
+ *   filter names a table the source does not have.
+ */
+export async function planMysqlTables(
+  url: Secret,
+  filters: ReplicatorConfig['filters'],
+): Promise<readonly TablePlan[]> {
+  const tables = await listMysqlTables(url);
+  return planTables(tables, filters, { schema: mysqlEndpoint(url).database ?? '' });
 }

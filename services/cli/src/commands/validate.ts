@@ -7,13 +7,13 @@
  */
 import {
   isReplicatorError,
-  planTables,
   replicatorError,
   type ReplicatorConfig,
   type TableId,
+  type TablePlan,
 } from '@database-replicator/core';
 import { validatePostgres, type ValidationReport } from '@database-replicator/postgres';
-import { listMysqlTables, mysqlEndpoint, validateMysql } from '@database-replicator/source-mysql';
+import { planMysqlTables, validateMysql } from '@database-replicator/source-mysql';
 import { requireEndpoints } from '../endpoints.js';
 import { EXIT, type CommandHandler } from '../command-context.js';
 import { renderJson, renderTable } from '../output.js';
@@ -57,14 +57,15 @@ async function mysqlTables(
 ): Promise<readonly TableId[] | undefined> {
   const { filters } = config;
   if (filters.includeTables === undefined && filters.excludeTables === undefined) return undefined;
-  let tables: readonly TableId[];
+  let plan: readonly TablePlan[];
   try {
-    tables = await listMysqlTables(url);
+    plan = await planMysqlTables(url, filters);
   } catch (error) {
-    if (isReplicatorError(error)) return undefined;
+    // An unreachable source is validate's failed connection row; a filter naming a missing
+    // table is the user's error.
+    if (isReplicatorError(error) && error.code !== 'REPL_CONFIG_TABLE_NOT_FOUND') return undefined;
     throw error;
   }
-  const plan = planTables(tables, filters, { schema: mysqlEndpoint(url).database ?? '' });
   return plan.map((table) => table.id);
 }
 

@@ -348,6 +348,40 @@ export const ERROR_CATALOGUE = Object.freeze({
     'Kafka topics have partitions without a leader',
     'Check that the Kafka brokers are up and can elect leaders (broker logs), then run the job again.',
   ),
+  // metrics and status (issue 7)
+  REPL_METRIC_INVALID: entry(
+    'A metric was registered with an invalid or duplicate name',
+    'A programming error in the service that registers the metric: give it a unique name of letters, digits, "_" and ":" and valid label names.',
+  ),
+  // MongoDB source (issue 8)
+  REPL_MONGO_QUERY_FAILED: entry(
+    'A command on the MongoDB source failed',
+    'Read the server message in the error: check that the source is reachable and that the user may run find, listCollections and (for change streams) changeStream on the selected databases.',
+  ),
+  REPL_MONGO_VALUE_UNSUPPORTED: entry(
+    'A MongoDB document holds a value the target cannot store',
+    'Remove the NUL characters from the document, or leave the collection out of the replication.',
+  ),
+  REPL_MONGO_FILTER_UNSUPPORTED: entry(
+    'Row and time filters are not supported for MongoDB sources',
+    'Remove the table_filters and time_filters entries that name MongoDB collections; include or exclude whole collections instead.',
+  ),
+  REPL_MONGO_STREAM_UNSUPPORTED: entry(
+    'The MongoDB source has no change streams',
+    'Change streams need a replica set or a sharded cluster: use the refresh mode (mode auto or refresh), or convert the standalone server to a one-member replica set.',
+  ),
+  REPL_MONGO_HISTORY_LOST: entry(
+    'The MongoDB change stream cannot resume: its resume point left the oplog',
+    'The changes since the last checkpoint are gone from the oplog: snapshot the named collections again (run the job again from the start), and size the oplog for the longest extractor outage.',
+  ),
+  REPL_MONGO_STREAM_INVALIDATED: entry(
+    'A replicated MongoDB collection was dropped or renamed',
+    'The change stream ended because a collection or database it follows was dropped or renamed: run the job again from the start.',
+  ),
+  REPL_MONGO_REFRESH_STATE_MISSING: entry(
+    'The refresh state of a MongoDB source is missing',
+    'The refresh state directory lost the files of the checkpointed refresh cycle (a new machine or a cleaned temp directory): put refreshStateDir on storage that survives restarts and run the job again from the start.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

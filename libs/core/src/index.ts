@@ -74,13 +74,16 @@ export type {
   ConnectorName,
 } from './envelope.js';
 export {
-  deserializeEventMessage,
   isSnapshotChunkValue,
   parseSnapshotChunk,
   serializeSnapshotChunk,
   snapshotChunkEvents,
 } from './snapshot-chunk.js';
 export type { SnapshotChunk } from './snapshot-chunk.js';
+export { isCopyChunkMessage, parseCopyChunk, serializeCopyChunk } from './copy-chunk.js';
+export type { CopyChunk } from './copy-chunk.js';
+export { decodeEventMessage } from './event-message.js';
+export type { EventMessage } from './event-message.js';
 export { eventTopic, parseEventTopic } from './event-topic.js';
 export type { EventTopicParts } from './event-topic.js';
 
@@ -106,3 +109,6 @@ export type { TablePlan } from './table-selection.js';
 
 // Presentation
 export { formatBytes } from './format-bytes.js';
+
+// MongoDB refresh positions (issue 8)
+export type { MongoRefreshPosition } from './position.js';

@@ -65,11 +65,30 @@ const sqliteChangelogPositionSchema = z
   })
   .strict();
 
+const mongoRefreshPositionSchema = z
+  .object({
+    kind: z.literal('mongodb'),
+    /**
+     * Refresh mode (servers without change streams): the number of the last refresh cycle whose
+     * changes are covered, as a decimal string; `'0'` is the state the snapshot delivered.
+     */
+    refreshSequence: z.string().refine((text) => isUnsignedDecimal(text, INT64_MAX), {
+      error: 'expected a non-negative 64-bit decimal string',
+    }),
+  })
+  .strict();
+
+/** Both MongoDB forms share the kind; the fields tell them apart. */
+const mongoPositionSchema = z
+  .object({ kind: z.literal('mongodb') })
+  .loose()
+  .pipe(z.union([mongoResumePositionSchema, mongoRefreshPositionSchema]));
+
 /** Zod schema of {@link SourcePosition}, discriminated on `kind`. */
 export const sourcePositionSchema = z.discriminatedUnion('kind', [
   postgresPositionSchema,
   binlogPositionSchema,
-  mongoResumePositionSchema,
+  mongoPositionSchema,
   sqliteChangelogPositionSchema,
 ]);
 
@@ -81,9 +100,15 @@ export type BinlogPosition = Readonly<z.output<typeof binlogPositionSchema>>;
 export type MongoResumePosition = Readonly<z.output<typeof mongoResumePositionSchema>>;
 /** SQLite position: sequence number in the trigger-maintained changelog table. */
 export type SqliteChangelogPosition = Readonly<z.output<typeof sqliteChangelogPositionSchema>>;
+/** MongoDB position in refresh mode (no change streams): the last covered refresh cycle. */
+export type MongoRefreshPosition = Readonly<z.output<typeof mongoRefreshPositionSchema>>;
 /** An exact position in a source's change stream, one variant per source kind. */
 export type SourcePosition =
-  PostgresPosition | BinlogPosition | MongoResumePosition | SqliteChangelogPosition;
+  | PostgresPosition
+  | BinlogPosition
+  | MongoResumePosition
+  | SqliteChangelogPosition
+  | MongoRefreshPosition;
 
 /**
  * Validates a position read from outside (a checkpoint row, a message) and freezes it.
@@ -143,9 +168,11 @@ export function formatLsn(lsn: bigint): string {
  * - mysql: binlog file (numeric suffix, so `.999999` < `.1000000`), then byte offset, then event
  *   index. GTID sets are not compared here: they are partially ordered sets whose comparison the
  *   binlog stream library performs when it resumes.
+ * - mongodb refresh positions: refresh sequence.
  *
- * @throws ReplicatorError `REPL_POSITION_MISMATCH` if the kinds differ, for two MongoDB positions
- *   (resume tokens are opaque and not orderable), or for binlog files with different base names.
+ * @throws ReplicatorError `REPL_POSITION_MISMATCH` if the kinds differ, for MongoDB resume-token
+ *   positions (resume tokens are opaque and not orderable), or for binlog files with different
+ *   base names.
  */
 export function comparePositions(a: SourcePosition, b: SourcePosition): -1 | 0 | 1 {
   if (a.kind === 'postgres' && b.kind === 'postgres') {
@@ -162,6 +189,9 @@ export function comparePositions(a: SourcePosition, b: SourcePosition): -1 | 0 |
     );
   }
   if (a.kind === 'mongodb' && b.kind === 'mongodb') {
+    if ('refreshSequence' in a && 'refreshSequence' in b) {
+      return compare(BigInt(a.refreshSequence), BigInt(b.refreshSequence));
+    }
     throw replicatorError(
       'REPL_POSITION_MISMATCH',
       'MongoDB positions are not orderable: resume tokens are opaque',

@@ -12,13 +12,7 @@
 import { z } from 'zod';
 import { replicatorError } from './errors.js';
 import { formatIssuePath } from './issue-path.js';
-import {
-  changeSourceSchema,
-  parseChangeEvent,
-  parseMessageJson,
-  type ChangeEvent,
-  type ChangeSource,
-} from './envelope.js';
+import { changeSourceSchema, type ChangeEvent, type ChangeSource } from './envelope.js';
 import type { JsonValue } from './values.js';
 
 /** A validated snapshot chunk. */
@@ -109,16 +103,4 @@ export function snapshotChunkEvents(chunk: SnapshotChunk): ChangeEvent[] {
       after[columns[i] as string] = values[i] as JsonValue;
     return { before: null, after, op: 'r', source, ts_ms: chunk.ts_ms };
   });
-}
-
-/**
- * Parses a message value of an event topic: one change event, or a snapshot chunk's rows as
- * events.
- *
- * @throws ReplicatorError `REPL_EVENT_INVALID` if `text` is not JSON or is neither shape.
- */
-export function deserializeEventMessage(text: string): readonly ChangeEvent[] {
-  const value = parseMessageJson(text);
-  if (isSnapshotChunkValue(value)) return snapshotChunkEvents(parseSnapshotChunk(value));
-  return [parseChangeEvent(value)];
 }

@@ -8,6 +8,7 @@ import {
   type BinlogPosition,
   type MongoResumePosition,
   type PostgresPosition,
+  type SourcePosition,
   type SqliteChangelogPosition,
 } from '@database-replicator/core';
 
@@ -93,7 +94,7 @@ describe('sourcePositionSchema', () => {
   it('parseSourcePosition returns a deep-frozen position', () => {
     const position = parseSourcePosition(structuredClone(mongo));
     expect(Object.isFrozen(position)).toBe(true);
-    expect(position.kind === 'mongodb' && Object.isFrozen(position.resumeToken)).toBe(true);
+    expect('resumeToken' in position && Object.isFrozen(position.resumeToken)).toBe(true);
   });
 });
 
@@ -143,6 +144,30 @@ describe('comparePositions', () => {
 
   it('refuses positions of different kinds', () => {
     expect(() => comparePositions(pg('0/1'), sqlite('1'))).toThrow(
+      expect.objectContaining({ code: 'REPL_POSITION_MISMATCH' }),
+    );
+  });
+});
+
+describe('MongoDB refresh positions', () => {
+  const refresh = (refreshSequence: string): SourcePosition => ({
+    kind: 'mongodb',
+    refreshSequence,
+  });
+
+  it('parses beside resume-token positions and refuses a mix of both forms', () => {
+    expect(parseSourcePosition({ kind: 'mongodb', refreshSequence: '12' })).toEqual(refresh('12'));
+    expect(sourcePositionSchema.safeParse({ ...mongo, refreshSequence: '1' }).success).toBe(false);
+    expect(sourcePositionSchema.safeParse({ kind: 'mongodb', refreshSequence: 7 }).success).toBe(
+      false,
+    );
+    expect(sourcePositionSchema.safeParse({ kind: 'mongodb' }).success).toBe(false);
+  });
+
+  it('orders refresh positions by sequence and refuses to mix them with resume tokens', () => {
+    expect(comparePositions(refresh('9'), refresh('10'))).toBe(-1);
+    expect(comparePositions(refresh('10'), refresh('10'))).toBe(0);
+    expect(() => comparePositions(refresh('1'), mongo)).toThrow(
       expect.objectContaining({ code: 'REPL_POSITION_MISMATCH' }),
     );
   });

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  deserializeEventMessage,
+  decodeEventMessage,
   isReplicatorError,
   serializeSnapshotChunk,
+  type ChangeEvent,
   type ChangeSource,
 } from '@database-replicator/core';
 
@@ -20,6 +21,12 @@ const SOURCE: ChangeSource = {
   position: { kind: 'postgres', lsn: '0/16B3748', txIndex: 0 },
   ts_ms: 1,
 };
+
+function deserializeEventMessage(text: string): readonly ChangeEvent[] {
+  const message = decodeEventMessage(text);
+  if (message.kind !== 'events') throw new Error(`decoded as ${message.kind}`);
+  return message.events;
+}
 
 function refusal(text: string): string {
   try {

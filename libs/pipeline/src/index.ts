@@ -86,3 +86,11 @@ export { createBusDeadLetterSink } from './loader/bus-dead-letter-sink.js';
 export type { DeadLetterProducer, DeadLetterValue } from './loader/bus-dead-letter-sink.js';
 export { deadLetterTopic } from './loader/dead-letter-topic.js';
 export { DEAD_LETTER_CODE_HEADER, DEAD_LETTER_TOPIC_SUFFIX } from './loader/constants.js';
+
+// Copy snapshot pages: the COPY-text form a source may offer beside readSnapshot
+export type { CopySnapshotPage } from './extractor/change-source.js';
+
+// verify --repair (issue 7): differing keys re-copied through the loader's apply path
+export { repairTable } from './verify/repair-table.js';
+export type { RepairApply, RepairOutcome, RepairSource } from './verify/repair-table.js';
+export type { CopyChunkBatch, LoaderCopyChunk } from './loader/loader-ports.js';

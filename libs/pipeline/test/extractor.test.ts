@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createLogger,
   deserializeChangeEvent,
-  deserializeEventMessage,
+  decodeEventMessage,
   tableKey,
   type ChangeEvent,
   type ChangeKey,
@@ -28,6 +28,7 @@ import {
   type SourceTable,
   type SourceTransaction,
   type TablePhase,
+  type CopySnapshotPage,
 } from '@database-replicator/pipeline';
 
 const logger = createLogger({ level: 'silent' });
@@ -110,6 +111,20 @@ class ScriptedSource implements ChangeSource {
   async close(): Promise<void> {}
 }
 
+/** A source that also offers COPY pages: `id` and `v` as COPY text. */
+class CopySource extends ScriptedSource {
+  async *readSnapshotCopy(
+    table: SourceTable,
+    after: ChangeKey | null,
+    options: { pageRows: number },
+  ): AsyncIterable<CopySnapshotPage> {
+    for await (const page of this.readSnapshot(table, after, options)) {
+      const copy = page.map((row) => `${String(row.id)}\t${String(row.v).replace('\t', '\\t')}\n`);
+      yield { copy: copy.join(''), keys: page.map((row) => ({ id: row.id ?? null })) };
+    }
+  }
+}
+
 class RecordingBus implements ExtractorBus {
   readonly sent: { topic: string; message: ExtractorMessage }[] = [];
   failAfter = Number.POSITIVE_INFINITY;
@@ -173,7 +188,7 @@ class MemoryStore implements JobStore {
 
 const ROWS = [1, 2, 3, 4, 5].map((id) => ({ id, v: `v${id}` }));
 
-function setup(steps: SourceTransaction[] = []) {
+function setup(steps: SourceTransaction[] = [], checkpointIntervalMs = 0) {
   const log: string[] = [];
   const source = new ScriptedSource(ROWS, steps);
   source.log.push = (...items: string[]) => log.push(...items);
@@ -194,6 +209,7 @@ function setup(steps: SourceTransaction[] = []) {
       stream,
       snapshotWorkers: 1,
       pageRows: 2,
+      checkpointIntervalMs,
       streamFlushMs: 5,
       signal: controller.signal,
       logger,
@@ -208,17 +224,12 @@ describe('runExtractor', () => {
       { events: [], resumeFrom: lsn(0x300) },
     ]);
     const result = await run(true);
-    expect(log.slice(0, 9)).toEqual([
-      'start',
-      'checkpoint 0/100',
-      'page 0',
-      'send 2',
-      'progress 2',
-      'page 2',
-      'send 2',
-      'progress 4',
-      'page 4',
-    ]);
+    expect(log.slice(0, 4)).toEqual(['start', 'checkpoint 0/100', 'page 0', 'send 2']);
+    // Saves overlap the next page's read, but each follows the send it covers, in order.
+    const saves = log.filter((line) => line.startsWith('progress'));
+    expect(saves).toEqual(['progress 2', 'progress 4', 'progress 5 done']);
+    const sends = log.flatMap((line, index) => (line.startsWith('send') ? [index] : []));
+    saves.forEach((line, n) => expect(log.indexOf(line)).toBeGreaterThan(sends[n] ?? Infinity));
     expect(log).toContain('progress 5 done');
     expect(log.indexOf('phase streaming')).toBeGreaterThan(log.indexOf('progress 5 done'));
     expect(bus.sent.map(({ message }) => message.key)).toEqual([
@@ -268,6 +279,15 @@ describe('runExtractor', () => {
     });
   });
 
+  it('saves progress after the first page, then at most once an interval, and at the end', async () => {
+    const { log, run } = setup([], 60_000);
+    await run(false);
+    expect(log.filter((line) => line.startsWith('progress'))).toEqual([
+      'progress 2',
+      'progress 5 done',
+    ]);
+  });
+
   it('sends snapshot chunks whose rows all map to the partition of the chunk key', async () => {
     const rows = Array.from({ length: 25 }, (_, i) => ({ id: i * 7, v: `v${i}` }));
     const bus = new RecordingBus([]);
@@ -299,13 +319,58 @@ describe('runExtractor', () => {
         expect(JSON.stringify({ id: row[0] }).length % 3).toBe(key.length % 3);
         seen.push(row);
       }
-      const events = deserializeEventMessage(JSON.stringify(value));
-      expect(events[0]).toMatchObject({ op: 'r', source: { snapshot: 'true', position: P0 } });
+      const message = decodeEventMessage(JSON.stringify(value));
+      expect(message.kind).toBe('events');
+      expect(message.kind === 'events' ? message.events[0] : undefined).toMatchObject({
+        op: 'r',
+        source: { snapshot: 'true', position: P0 },
+      });
     }
     expect(seen.map((row) => row[0]).sort((a, b) => Number(a) - Number(b))).toEqual(
       rows.map((row) => row.id),
     );
   });
+
+  for (const routing of ['key', 'spread'] as const) {
+    it(`sends COPY pages as copy chunks routed by ${routing}, every row once`, async () => {
+      const rows = Array.from({ length: 25 }, (_, i) => ({ id: i * 7, v: `v\t${i}` }));
+      const bus = new RecordingBus([]);
+      const source = new CopySource(rows, []);
+      await runExtractor({
+        source,
+        bus,
+        store: new MemoryStore([]),
+        jobId: 'job',
+        extractorId: 'x',
+        topicPrefix: 'dr',
+        partitions: 3,
+        partitionForKey: (key: string, partitions: number) => key.length % partitions,
+        snapshotRouting: routing,
+        stream: false,
+        pageRows: 10,
+        snapshotWorkers: 1,
+        signal: new AbortController().signal,
+        logger,
+      });
+      const seen: string[] = [];
+      for (const { message } of bus.sent) {
+        const decoded = decodeEventMessage(message.value ?? '');
+        if (decoded.kind !== 'copy') throw new Error('not a copy chunk');
+        const { chunk } = decoded;
+        expect(chunk.columns).toEqual(['id', 'v']);
+        expect(chunk.source).toMatchObject({ snapshot: 'true', position: P0 });
+        const lines = chunk.copy.split('\n').slice(0, -1);
+        expect(lines).toHaveLength(chunk.row_count);
+        const partition = (message.key ?? '').length % 3;
+        const [first] = lines;
+        for (const line of routing === 'key' ? lines : [first ?? '']) {
+          expect(JSON.stringify({ id: Number(line.split('\t')[0]) }).length % 3).toBe(partition);
+        }
+        seen.push(...lines);
+      }
+      expect(seen).toEqual(rows.map((row) => `${row.id}\t${row.v.replace('\t', '\\t')}`));
+    });
+  }
 
   it('sends a key-changing update as a delete of the old key and an upsert of the new', async () => {
     const { bus, store, run } = setup([

@@ -8,12 +8,14 @@ import {
   createLogger,
   replicatorError,
   serializeChangeEvent,
+  serializeCopyChunk,
   type ChangeEvent,
 } from '@database-replicator/core';
 import {
   runLoader,
   type ApplyBatch,
   type ChangeApplier,
+  type CopyChunkBatch,
   type DeadLetter,
   type LoaderBatch,
   type LoaderConsumer,
@@ -116,6 +118,20 @@ class RecordingApplier implements ChangeApplier {
     this.log.push(`apply ${input.table.table} ${input.events.map((e) => e.offset).join(',')}`);
     return Promise.resolve({ applied: input.events.length, skipped: 0 });
   }
+
+  applyCopyChunks(input: CopyChunkBatch): Promise<{ applied: number; skipped: number }> {
+    const offsets = input.chunks.map((c) => c.offset).join(',');
+    this.log.push(`copy ${input.table.table} ${offsets}`);
+    const rows = input.chunks.reduce((sum, c) => sum + c.chunk.row_count, 0);
+    return Promise.resolve({ applied: rows, skipped: 0 });
+  }
+}
+
+/** A copy chunk of `table` holding rows `ids`. */
+function copyChunk(table: string, ids: number[]): string {
+  const { source } = event(table, 0);
+  const copy = ids.map((id) => `${id}\t${table}-${id}\n`).join('');
+  return serializeCopyChunk({ ...source, snapshot: 'true' }, 0, ['id', 'v'], ids.length, copy);
 }
 
 class DeadLetters {
@@ -226,10 +242,26 @@ describe('runLoader', () => {
     expect(deadLetters.letters).toEqual([]);
   });
 
+  it('applies runs of copy chunks apart from events, in offset order, counting rows', async () => {
+    const { log, loaderOptions } = setup([
+      batch(0, 0, [
+        copyChunk('a', [1, 2]),
+        copyChunk('a', [3]),
+        ser(event('a', 1, 'u')),
+        copyChunk('b', [1]),
+        'not json\n{',
+      ]),
+    ]);
+    const stats = await runLoader(loaderOptions);
+    expect(log).toEqual(['copy a 0,1', 'apply a 2', 'copy b 3', 'commit 0@5']);
+    expect(stats).toMatchObject({ applied: 5, deadLettered: 1 });
+  });
+
   it('throws a non-poison failure without committing the batch', async () => {
     const { consumer, loaderOptions } = setup([batch(0, 0, [ser(event('a', 1))])]);
     const failing: ChangeApplier = {
       apply: () => Promise.reject(replicatorError('REPL_BUS_CLOSED', 'closed')),
+      applyCopyChunks: () => Promise.reject(replicatorError('REPL_BUS_CLOSED', 'closed')),
     };
     await expect(runLoader({ ...loaderOptions, applier: failing })).rejects.toMatchObject({
       code: 'REPL_BUS_CLOSED',
@@ -259,6 +291,7 @@ describe('runLoader', () => {
         aborter.abort();
         return applier.apply(input);
       },
+      applyCopyChunks: (input) => applier.applyCopyChunks(input),
     };
     await runLoader({ ...loaderOptions, applier: aborting });
     expect(log).toEqual(['apply a 0', 'apply b 1', 'commit 0@2']);

@@ -174,3 +174,22 @@ export type { CreatePublicationOptions, PublicationTable } from './native/public
 // Pipeline drain (issue 5): what the target applied per partition
 export { readStoredOffsets, rewindStoredOffsets } from './writer/stored-offsets.js';
 export { canCreateSubscription } from './subscription-privilege.js';
+
+// Copy chunks: snapshot rows loaded as COPY text
+export { applyCopyChunks } from './writer/apply-copy-chunks.js';
+export type { BatchCopyChunk, CopyChunkBatch } from './writer/change-batch.js';
+
+// Cross-engine verify and repair (issue 7): the target side of MySQL/SQLite → PostgreSQL verify
+// (canonical row text and hash), repair through applyChangeBatch, PostgreSQL rows by key
+export { canonicalRowHash, canonicalRowText } from './verify/canonical-sql.js';
+export type { CanonicalColumn, CanonicalKind } from './verify/canonical-sql.js';
+export { openCanonicalTarget } from './verify/open-canonical-target.js';
+export type {
+  CanonicalTarget,
+  CanonicalTargetOptions,
+  CanonicalTargetSide,
+  CanonicalTargetTable,
+} from './verify/open-canonical-target.js';
+export { applyRepairEvents, REPAIR_CONSUMER_GROUP } from './verify/apply-repair.js';
+export { openPostgresRepairSource } from './verify/postgres-repair-source.js';
+export type { PostgresRepairSource } from './verify/postgres-repair-source.js';

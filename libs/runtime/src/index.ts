@@ -59,3 +59,43 @@ export {
   COORDINATOR_CLIENT_ID,
   EXTRACTOR_POSTGRES_CLIENT_ID,
 } from './constants.js';
+
+// Metrics (issue 7): a Prometheus registry, /metrics, and each role's metric set (docs/metrics.md)
+export { MetricsRegistry } from './metrics/metrics-registry.js';
+export type { MetricsCollector, MetricsRegistryOptions } from './metrics/metrics-registry.js';
+export { Counter } from './metrics/counter.js';
+export { Gauge } from './metrics/gauge.js';
+export { Histogram, LATENCY_BUCKETS_SECONDS } from './metrics/histogram.js';
+export type { MetricLabels } from './metrics/metric-series.js';
+export {
+  PROMETHEUS_CONTENT_TYPE,
+  escapeHelp,
+  escapeLabelValue,
+  formatSampleValue,
+} from './metrics/exposition.js';
+export { METRICS_PATH, metricsHandler } from './metrics/metrics-handler.js';
+export {
+  LoaderLagGauge,
+  createLoaderMetrics,
+  errorCodeLabel,
+  instrumentApplier,
+  instrumentDeadLetters,
+} from './metrics/loader-metrics.js';
+export type { LoaderMetrics } from './metrics/loader-metrics.js';
+export { ExtractorMetrics } from './metrics/extractor-metrics.js';
+export { registerJobMetrics } from './metrics/job-metrics.js';
+
+// Status of pipeline jobs (issue 7): CLI `status` and the coordinator's GET /jobs/:id/status
+export { UNKNOWN_LAG, buildPipelineJobStatus } from './status/pipeline-status.js';
+export type {
+  PipelineJobFacts,
+  PipelineJobStatus,
+  PipelineLag,
+  PipelineTableStatus,
+} from './status/pipeline-status.js';
+export { DEFAULT_RATE_WINDOW_MS, RateTracker, etaSeconds } from './status/rate-tracker.js';
+export { readPipelineStatus } from './status/read-pipeline-status.js';
+export type { JobLagReading, ReadPipelineStatusOptions } from './status/read-pipeline-status.js';
+export { readBusLag, readSlotLag } from './status/pipeline-lag.js';
+export { jobStatusHandler } from './status/job-status-handler.js';
+export { readCoordinatorStatus } from './status/read-coordinator-status.js';

@@ -2,6 +2,8 @@
  * The `ChangeSource` of a run's configured source kind, with the configured filters applied.
  * This is the one place that knows every source library; the pipeline and the loader know none.
  */
+import os from 'node:os';
+import path from 'node:path';
 import {
   planTables,
   replicatorError,
@@ -15,6 +17,7 @@ import {
   mysqlEndpoint,
   planMysqlTables,
 } from '@database-replicator/source-mysql';
+import { createMongoSource, parseMongoUrl } from '@database-replicator/source-mongodb';
 import { createPostgresSource } from '@database-replicator/source-postgres';
 import { createSqliteSource } from '@database-replicator/source-sqlite';
 import type { PipelineJobNames } from './pipeline-job.js';
@@ -27,8 +30,8 @@ export type ChangeSourceConfig = Pick<ReplicatorConfig, 'source' | 'filters' | '
 /**
  * Opens the configured source for the job `names`.
  *
- * @throws ReplicatorError `REPL_CLI_USAGE` without a source, `REPL_NOT_IMPLEMENTED` for a source
- *   kind the pipeline cannot read yet, connection and `REPL_CONFIG_TABLE_NOT_FOUND` errors.
+ * @throws ReplicatorError `REPL_CLI_USAGE` without a source, connection and
+ *   `REPL_CONFIG_TABLE_NOT_FOUND` errors.
  */
 export async function openChangeSource(
   config: ChangeSourceConfig,
@@ -53,12 +56,20 @@ export async function openChangeSource(
         filters: config.filters,
         logger,
       });
-    default:
-      throw replicatorError(
-        'REPL_NOT_IMPLEMENTED',
-        `The pipeline cannot read ${source.kind} sources yet`,
-        { fix: 'Use a PostgreSQL, MySQL/MariaDB or SQLite source, or follow the project issues.' },
-      );
+    case 'mongodb':
+      return createMongoSource({
+        url: source.url,
+        name: parseMongoUrl(source.url).database ?? 'mongodb',
+        filters: config.filters,
+        // One directory per job: a job's start resets it (libs/source-mongodb README, "Refresh mode").
+        refreshStateDir: path.join(
+          os.tmpdir(),
+          'database-replicator',
+          'mongodb-refresh',
+          names.jobId,
+        ),
+        logger,
+      });
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * `services/coordinator` and `database-replicator run coordinator`: the job state in the
  * target's `_replicator` schema, served to extractors over NATS (`serveJobStore`) and to people
- * and `status` over HTTP (`GET /jobs`, `GET /jobs/:id/tables`, `/healthz`, `/readyz`).
+ * and `status` over HTTP (`GET /jobs`, `GET /jobs/:id/tables`, `GET /jobs/:id/status`, `/healthz`,
+ * `/readyz`, `/metrics`).
  *
  * States: starting (HTTP up, `/readyz` 503; migrate `_replicator`, connect NATS, both retried
  * while the other side is not up yet) → serving (`/readyz` 200) → stopping (signal: NATS
@@ -32,6 +33,10 @@ import { CloseStack } from './close-stack.js';
 import { COORDINATOR_APPLICATION_NAME, COORDINATOR_CLIENT_ID } from './constants.js';
 import { closeNats, connectNats } from './connect-nats.js';
 import { coordinatorSubjects } from './coordinator-subjects.js';
+import { registerJobMetrics } from './metrics/job-metrics.js';
+import { jobStatusHandler } from './status/job-status-handler.js';
+import { metricsHandler } from './metrics/metrics-handler.js';
+import { MetricsRegistry } from './metrics/metrics-registry.js';
 import { startServiceHttp } from './service-http.js';
 import { loadServiceEnv, serviceVariableError, type ServiceEnvInput } from './service-env.js';
 
@@ -82,6 +87,10 @@ export async function runCoordinatorFromEnv(
   });
   resources.push(() => pool.close());
   const store = createPostgresJobStore(pool, { logger });
+  const registry = new MetricsRegistry({
+    onCollectError: (error) => logger.warn({ err: error }, 'reading job metrics failed'),
+  });
+  registerJobMetrics(registry, store);
   let server: JobStoreServer | undefined;
   try {
     const http = await startServiceHttp({
@@ -93,6 +102,8 @@ export async function runCoordinatorFromEnv(
             heartbeats: (jobId) => server?.heartbeats(jobId) ?? [],
             logger,
           }),
+        jobStatusHandler(store),
+        metricsHandler(registry),
       ],
       ready: () => server !== undefined && !signal.aborted,
       logger,

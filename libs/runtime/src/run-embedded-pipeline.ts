@@ -20,7 +20,15 @@ import {
   rewindStoredOffsets,
 } from '@database-replicator/postgres';
 import { AppliedTracker } from './applied-tracker.js';
+import { countingBus } from './counting-bus.js';
 import { waitForLoaderDrain } from './loader-drain.js';
+import { ExtractorMetrics } from './metrics/extractor-metrics.js';
+import {
+  LoaderLagGauge,
+  createLoaderMetrics,
+  type LoaderMetrics,
+} from './metrics/loader-metrics.js';
+import type { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { PipelineJobNames } from './pipeline-job.js';
 import { runLoaderService } from './run-loader-service.js';
 
@@ -42,12 +50,19 @@ export type EmbeddedPipelineOptions = Readonly<{
   partitions?: number;
   /** Tables read at once. Default 2. */
   snapshotWorkers?: number;
+  /**
+   * Loaders in the consumer group, each with its own target connection, so partitions load in
+   * parallel (like `pg_restore -j`). Default 1; more than `partitions` would idle.
+   */
+  loaders?: number;
   /** Messages the loader applies in one transaction at most. Default 5000. */
   maxBatchMessages?: number;
   signal: AbortSignal;
   logger: Logger;
   onExtractorProgress?: (progress: ExtractorProgress) => void;
   onLoaderProgress?: (stats: LoaderStats) => void;
+  /** Registers the loader's and the extractor's metrics here and feeds them; default none. */
+  metrics?: MetricsRegistry;
 }>;
 
 /** What a run did. */
@@ -58,6 +73,8 @@ export type EmbeddedPipelineReport = Readonly<{
 }>;
 
 const DEFAULT_PARTITIONS = 6;
+// A checkpoint on an in-process bus waits for the loader; once a second keeps the source busy.
+const IN_PROCESS_CHECKPOINT_INTERVAL_MS = 1000;
 const DEFAULT_MAX_BATCH_MESSAGES = 5_000;
 const APPLICATION_NAME = 'database-replicator pipeline';
 
@@ -98,32 +115,46 @@ async function runHalves(
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) stopExtractor.abort();
   const applied = new AppliedTracker(options.bus, names.topicPrefix);
+  const metrics = embeddedMetrics(options);
   let loaderFailure: unknown;
-  const loader = runLoaderService({
-    bus: options.bus,
-    targetUrl: options.targetUrl,
-    topicPrefix: names.topicPrefix,
-    consumerGroup: names.consumerGroup,
-    partitions,
-    topicPollMs: 200,
-    maxBatchMessages: options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES,
-    signal: stopLoader.signal,
-    logger,
-    onCommit: (progress) => {
-      applied.committed(progress.topic, progress.partition, progress.nextOffset);
-      options.onLoaderProgress?.(progress.stats);
-    },
-  }).catch((error: unknown) => {
-    loaderFailure = error;
-    stopExtractor.abort();
-    throw error;
+  const loaderStats = new Map<number, LoaderStats>();
+  const loaderCount = Math.max(1, Math.min(partitions, options.loaders ?? 1));
+  const loaders = Array.from({ length: loaderCount }, (_, index) =>
+    runLoaderService({
+      bus: options.bus,
+      targetUrl: options.targetUrl,
+      topicPrefix: names.topicPrefix,
+      consumerGroup: names.consumerGroup,
+      partitions,
+      topicPollMs: 200,
+      maxBatchMessages: options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES,
+      signal: stopLoader.signal,
+      logger,
+      ...(metrics === undefined ? {} : { metrics: metrics.loader }),
+      onCommit: (progress) => {
+        applied.committed(progress.topic, progress.partition, progress.nextOffset);
+        metrics?.lag.committed(progress.topic, progress.partition, progress.nextOffset);
+        loaderStats.set(index, progress.stats);
+        options.onLoaderProgress?.(sumLoaderStats([...loaderStats.values()]));
+      },
+    }).catch((error: unknown) => {
+      // The first failure stops everything; the others end at their next checkpoint.
+      loaderFailure ??= error;
+      stopExtractor.abort();
+      stopLoader.abort();
+      throw error;
+    }),
+  );
+  const loader = Promise.allSettled(loaders).then((results) => {
+    if (loaderFailure !== undefined) throw loaderFailure;
+    return sumLoaderStats(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
   });
   // Handled below once the extractor returns; without this a loader failing first crashes Node.
   loader.catch(() => undefined);
   try {
     const extractor = await runExtractor({
       source: options.source,
-      bus: options.bus,
+      bus: metrics === undefined ? options.bus : countingBus(options.bus, metrics.extractor.sent),
       store,
       jobId: names.jobId,
       extractorId: 'embedded',
@@ -137,11 +168,16 @@ async function runHalves(
       signal: stopExtractor.signal,
       ...(options.durableBus
         ? {}
-        : { beforeCheckpoint: () => applied.waitForAll(stopExtractor.signal) }),
+        : {
+            beforeCheckpoint: () => applied.waitForAll(stopExtractor.signal),
+            snapshotRouting: 'spread' as const,
+            checkpointIntervalMs: IN_PROCESS_CHECKPOINT_INTERVAL_MS,
+          }),
       logger,
-      ...(options.onExtractorProgress === undefined
-        ? {}
-        : { onProgress: options.onExtractorProgress }),
+      onProgress: (progress) => {
+        metrics?.extractor.progress(progress);
+        options.onExtractorProgress?.(progress);
+      },
     });
     if (loaderFailure !== undefined) throw loaderFailure;
     if (!stopExtractor.signal.aborted) {
@@ -164,4 +200,33 @@ async function runHalves(
     options.signal.removeEventListener('abort', onAbort);
     await options.source.close();
   }
+}
+
+function sumLoaderStats(all: readonly LoaderStats[]): LoaderStats {
+  const sum = (pick: (stats: LoaderStats) => number): number =>
+    all.reduce((total, stats) => total + pick(stats), 0);
+  return Object.freeze({
+    applied: sum((stats) => stats.applied),
+    skipped: sum((stats) => stats.skipped),
+    deadLettered: sum((stats) => stats.deadLettered),
+    tombstones: sum((stats) => stats.tombstones),
+  });
+}
+
+type EmbeddedMetrics = Readonly<{
+  loader: LoaderMetrics;
+  lag: LoaderLagGauge;
+  extractor: ExtractorMetrics;
+}>;
+
+/** Both halves' metrics in the caller's registry, or `undefined` without one. */
+function embeddedMetrics(options: EmbeddedPipelineOptions): EmbeddedMetrics | undefined {
+  const registry = options.metrics;
+  if (registry === undefined) return undefined;
+  const loader = createLoaderMetrics(registry);
+  return Object.freeze({
+    loader,
+    lag: new LoaderLagGauge(loader, registry, options.bus, options.names.topicPrefix),
+    extractor: new ExtractorMetrics(registry),
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * `services/extractor-postgres` and `database-replicator run extractor-postgres`: a PostgreSQL
  * source's snapshot and change stream onto Kafka, checkpointed through the coordinator over
- * NATS, with heartbeats and an HTTP server (`/healthz`, `/readyz` while a run works, `/status`).
+ * NATS, with heartbeats and an HTTP server (`/healthz`, `/readyz` while a run works, `/status`,
+ * `/metrics`).
  *
  * Resources open in the order settings → logger → HTTP → NATS, then each run opens the bus and
  * the source (see `runExtractorService`); they close in reverse. The target is never contacted:
@@ -23,6 +24,10 @@ import { coordinatorSubjects } from './coordinator-subjects.js';
 import { extractorJobNames, loadExtractorEnv, type ExtractorEnv } from './extractor-env.js';
 import { createHeartbeatSender } from './extractor-heartbeats.js';
 import { ExtractorStatus } from './extractor-status.js';
+import { ExtractorMetrics } from './metrics/extractor-metrics.js';
+import { errorCodeLabel } from './metrics/loader-metrics.js';
+import { metricsHandler } from './metrics/metrics-handler.js';
+import { MetricsRegistry } from './metrics/metrics-registry.js';
 import { openBus } from './open-bus.js';
 import { runExtractorService } from './run-extractor-service.js';
 import { startServiceHttp } from './service-http.js';
@@ -57,12 +62,14 @@ export async function runExtractorFromEnv(
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   const status = new ExtractorStatus(settings.jobId, settings.extractorId);
+  const registry = new MetricsRegistry();
+  const metrics = new ExtractorMetrics(registry);
   const resources = new CloseStack();
   try {
     const http = await startServiceHttp({
       host: settings.httpHost,
       port: settings.httpPort,
-      handlers: [status.handler],
+      handlers: [status.handler, metricsHandler(registry)],
       ready: () => status.ready,
       logger,
     });
@@ -73,7 +80,7 @@ export async function runExtractorFromEnv(
       signal,
     });
     resources.push(() => closeNats(nc, logger));
-    await extract(settings, nc, status, signal, logger);
+    await extract(settings, nc, { status, metrics }, signal, logger);
   } catch (error) {
     // Stopped while starting (a connect or a backoff wait was cut short): a clean stop.
     if (!signal.aborted) throw error;
@@ -87,7 +94,7 @@ export async function runExtractorFromEnv(
 async function extract(
   settings: ExtractorEnv,
   nc: NatsConnection,
-  status: ExtractorStatus,
+  { status, metrics }: Readonly<{ status: ExtractorStatus; metrics: ExtractorMetrics }>,
   signal: AbortSignal,
   logger: Logger,
 ): Promise<void> {
@@ -102,6 +109,7 @@ async function extract(
   let loggedAt = Number.NEGATIVE_INFINITY;
   const onProgress = (progress: ExtractorProgress): void => {
     status.progress(progress);
+    metrics.progress(progress);
     beat(status.position, status.sentMessages);
     if (Date.now() - loggedAt < PROGRESS_LOG_MS) return;
     loggedAt = Date.now();
@@ -130,9 +138,15 @@ async function extract(
     signal,
     logger,
     onRunning: () => status.running(),
-    onSent: (messages) => status.sent(messages),
+    onSent: (messages) => {
+      status.sent(messages);
+      metrics.sent(messages);
+    },
     onProgress,
-    onRestart: (error) => status.restarting(error),
+    onRestart: (error) => {
+      status.restarting(error);
+      metrics.restarted(errorCodeLabel(error));
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * `services/loader` and `database-replicator run loader`: the loader service configured from the
- * environment, with its HTTP server (`/healthz`, `/readyz` once consuming, `/status`). Resources
+ * environment, with its HTTP server (`/healthz`, `/readyz` once consuming, `/status`, `/metrics`). Resources
  * open in the order settings → logger → HTTP → bus, and close in reverse.
  */
 import {
@@ -12,6 +12,9 @@ import {
 import type { LoaderStats } from '@database-replicator/pipeline';
 import { LOADER_CLIENT_ID } from './constants.js';
 import { LoaderStatus } from './loader-status.js';
+import { LoaderLagGauge, createLoaderMetrics } from './metrics/loader-metrics.js';
+import { metricsHandler } from './metrics/metrics-handler.js';
+import { MetricsRegistry } from './metrics/metrics-registry.js';
 import { openBus } from './open-bus.js';
 import { runLoaderService } from './run-loader-service.js';
 import { startServiceHttp } from './service-http.js';
@@ -54,14 +57,19 @@ export async function runLoaderFromEnv(
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   const status = new LoaderStatus(settings.consumerGroup);
+  const registry = new MetricsRegistry({
+    onCollectError: (error) => logger.warn({ err: error }, 'reading metrics failed'),
+  });
+  const metrics = createLoaderMetrics(registry);
   const http = await startServiceHttp({
     host: settings.httpHost,
     port: settings.httpPort,
-    handlers: [status.handler],
+    handlers: [status.handler, metricsHandler(registry)],
     ready: () => status.ready,
     logger,
   });
   const bus = openBus(settings.bus, { logger, clientId: LOADER_CLIENT_ID });
+  const lag = new LoaderLagGauge(metrics, registry, bus, settings.topicPrefix);
   try {
     return await runLoaderService({
       bus,
@@ -73,7 +81,11 @@ export async function runLoaderFromEnv(
       topicPollMs: settings.topicPollMs,
       signal,
       logger,
-      onCommit: (progress) => status.committed(progress),
+      metrics,
+      onCommit: (progress) => {
+        status.committed(progress);
+        lag.committed(progress.topic, progress.partition, progress.nextOffset);
+      },
       onConsuming: (topics) => status.consuming(topics),
     });
   } finally {

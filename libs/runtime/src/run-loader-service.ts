@@ -11,11 +11,12 @@
  * the same way and resolves with the counts of all generations.
  */
 import type { Bus, BusProducer } from '@database-replicator/bus';
-import type { Logger, Secret } from '@database-replicator/core';
+import type { Logger, Secret, TableId } from '@database-replicator/core';
 import {
   createBusDeadLetterSink,
   deadLetterTopic,
   runLoader,
+  type ChangeApplier,
   type DeadLetterSink,
   type LoaderProgress,
   type LoaderStats,
@@ -24,11 +25,15 @@ import {
   connectPostgres,
   createPostgresChangeApplier,
   migrateReplicatorSchema,
-  type PostgresChangeApplier,
 } from '@database-replicator/postgres';
 import { LOADER_APPLICATION_NAME } from './constants.js';
 import { listEventTopics } from './event-topics.js';
 import { NO_LOADER_STATS, addLoaderStats } from './loader-stats.js';
+import {
+  instrumentApplier,
+  instrumentDeadLetters,
+  type LoaderMetrics,
+} from './metrics/loader-metrics.js';
 import { pause } from './pause.js';
 
 /** Options of {@link runLoaderService}. */
@@ -54,12 +59,19 @@ export type LoaderServiceOptions = Readonly<{
   onCommit?: (progress: LoaderProgress) => void;
   /** Each time a group member starts consuming, with the topics it reads. */
   onConsuming?: (topics: readonly string[]) => void;
+  /** Counts and times applies and dead letters here (`/metrics`); default none. */
+  metrics?: LoaderMetrics;
 }>;
 
 const DEFAULT_PARTITIONS = 6;
 const DEFAULT_TOPIC_POLL_MS = 5_000;
 
-type Target = Readonly<{ applier: PostgresChangeApplier; deadLetters: DeadLetterSink }>;
+type Target = Readonly<{
+  /** The applier as the loop calls it (instrumented when metrics are on). */
+  apply: ChangeApplier;
+  keyColumnsOf: (table: TableId) => Promise<readonly string[] | undefined>;
+  deadLetters: DeadLetterSink;
+}>;
 
 type Generation = Readonly<{ stats: LoaderStats; grown: readonly string[] | undefined }>;
 
@@ -85,9 +97,14 @@ export async function runLoaderService(options: LoaderServiceOptions): Promise<L
       partitions: options.partitions ?? DEFAULT_PARTITIONS,
     });
     producer = await options.bus.producer();
+    const applier = createPostgresChangeApplier(client, { logger: options.logger });
+    const deadLetters = createBusDeadLetterSink(producer, topic);
+    const { metrics } = options;
     const target: Target = {
-      applier: createPostgresChangeApplier(client, { logger: options.logger }),
-      deadLetters: createBusDeadLetterSink(producer, topic),
+      keyColumnsOf: (table) => applier.keyColumnsOf(table),
+      apply: metrics === undefined ? applier : instrumentApplier(applier, metrics),
+      deadLetters:
+        metrics === undefined ? deadLetters : instrumentDeadLetters(deadLetters, metrics),
     };
     return await consume(options, target, log);
   } finally {
@@ -155,9 +172,9 @@ async function runGeneration(
     const { onCommit } = options;
     stats = await runLoader({
       consumer,
-      applier: target.applier,
+      applier: target.apply,
       deadLetters: target.deadLetters,
-      keyColumnsOf: (table) => target.applier.keyColumnsOf(table),
+      keyColumnsOf: target.keyColumnsOf,
       consumerGroup: options.consumerGroup,
       signal: stop.signal,
       logger: options.logger,

@@ -45,3 +45,14 @@ export type {
   MysqlValidationFacts,
   MysqlValidationReport,
 } from './validate/mysql-validation-facts.js';
+
+// verify (issue 7): the MySQL side of cross-engine verify and repair
+export { openMysqlVerify } from './verify/open-mysql-verify.js';
+export type {
+  MysqlVerifyOptions,
+  MysqlVerifySession,
+  MysqlVerifyTable,
+} from './verify/open-mysql-verify.js';
+export type { MysqlChecksummer } from './verify/mysql-checksummer.js';
+export type { MysqlCanonicalKind } from './verify/mysql-canonical-sql.js';
+export { jsonbText } from './verify/jsonb-text.js';

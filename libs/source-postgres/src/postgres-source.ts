@@ -16,6 +16,7 @@ import {
 } from '@database-replicator/core';
 import type {
   ChangeSource,
+  CopySnapshotPage,
   SnapshotReadOptions,
   SourceTable,
   SourceTransaction,
@@ -38,7 +39,8 @@ import { postgresPosition, requirePostgresPosition } from './position.js';
 import { ensurePublication, publicationExists, readRowFilters } from './publication.js';
 import type { ReplicationChannel } from './replication-channel.js';
 import { ensureSlot, readSlotState, waitForIdleSlot } from './replication-slot.js';
-import { readSnapshotPages } from './snapshot.js';
+import { readCopySnapshotPages } from './copy-snapshot.js';
+import { readSnapshotPages, type SnapshotContext } from './snapshot.js';
 import { streamPostgresChanges } from './stream.js';
 
 /** A PostgreSQL database as a change source; see {@link createPostgresSource}. */
@@ -110,11 +112,23 @@ export class PostgresSource implements ChangeSource {
     options: SnapshotReadOptions,
   ): AsyncGenerator<readonly ChangeRow[]> {
     if (table.schemaOnly) return;
+    yield* readSnapshotPages(await this.#snapshotContext(table), table, after, options);
+  }
+
+  async *readSnapshotCopy(
+    table: SourceTable,
+    after: ChangeKey | null,
+    options: SnapshotReadOptions,
+  ): AsyncGenerator<CopySnapshotPage> {
+    if (table.schemaOnly) return;
+    yield* readCopySnapshotPages(await this.#snapshotContext(table), table, after, options);
+  }
+
+  async #snapshotContext(table: SourceTable): Promise<SnapshotContext> {
     const key = tableKey({ schema: table.id.schema, table: table.id.table });
     const typeOids = this.#typeOids.get(key) ?? (await this.#readTypeOids(table));
     const predicate = (await this.#filters()).get(key);
-    const context = { pool: this.#pool, database: this.database, typeOids, predicate };
-    yield* readSnapshotPages(context, table, after, options);
+    return { pool: this.#pool, database: this.database, typeOids, predicate };
   }
 
   async *streamChanges(

@@ -37,20 +37,22 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     run: runInit,
     summary: 'create the schema and copy the data; --enable-sync continues into sync',
     usage: `database-replicator init --source URL --target URL [--enable-sync] [--jobs N]
-    [--via native|pipeline] [--bus memory|kafka://host:port] [--drop-existing] [-y] [filters]\n\n${FILTER_OPTIONS}`,
+    [--via native|pipeline] [--bus memory|kafka://host:port] [--metrics-port PORT]
+    [--drop-existing] [-y] [filters]\n\n${FILTER_OPTIONS}`,
   },
   {
     name: 'sync',
     run: runSync,
     summary: '(re)start continuous sync from the last checkpoint',
-    usage: 'database-replicator sync --source URL --target URL [--via native|pipeline] [--bus ...]',
+    usage:
+      'database-replicator sync --source URL --target URL [--via native|pipeline] [--bus ...] [--metrics-port PORT]',
   },
   {
     name: 'status',
     run: runStatus,
     summary: 'phase, progress, lag and errors per table',
     usage:
-      'database-replicator status (--source URL --target URL | --coordinator URL) [--watch] [--json]',
+      'database-replicator status (--source URL --target URL [--bus kafka://host:port] | --coordinator URL) [--watch] [--json]',
   },
   {
     name: 'verify',

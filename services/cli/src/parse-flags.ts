@@ -32,6 +32,8 @@ const OPTIONS = {
   'drop-slot': { type: 'boolean' },
   // cutover: seconds to wait for the lag to reach --max-lag (issue 4)
   'wait-timeout': { type: 'string' },
+  // init/sync --via pipeline: serve /metrics, /healthz and /readyz on 127.0.0.1:<port> (issue 7)
+  'metrics-port': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 type ParsedValues = ReturnType<

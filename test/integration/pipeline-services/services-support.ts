@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { parseLsn } from '@database-replicator/core';
+import { decodeEventMessage, parseLsn } from '@database-replicator/core';
 import { requiredEnv } from '../../support/describe-with-services.js';
 import { CLI_PATH } from '../../support/cli.js';
 import { queryOnce, withClient } from '../../support/postgres-databases.js';
@@ -258,7 +258,7 @@ async function readMessages(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ message }) => {
-        values.push(JSON.parse(message.value?.toString('utf8') ?? 'null'));
+        values.push(messageValue(message.value?.toString('utf8') ?? 'null'));
       },
     });
     await waitFor(`${count} messages of ${topic}`, () => values.length >= count, 30_000);
@@ -266,6 +266,17 @@ async function readMessages(
     await consumer.disconnect();
   }
   return values;
+}
+
+/**
+ * A message as JSON; a copy chunk (COPY text) as `{ columns, rows }` with each line's fields as
+ * text, the shape of a JSON snapshot chunk.
+ */
+function messageValue(text: string): unknown {
+  const decoded = text.includes('\n') ? decodeEventMessage(text) : undefined;
+  if (decoded?.kind !== 'copy') return JSON.parse(text);
+  const lines = decoded.chunk.copy.split('\n').slice(0, -1);
+  return { columns: decoded.chunk.columns, rows: lines.map((line) => line.split('\t')) };
 }
 
 /** The `id` of every row the messages carry: each row of a snapshot chunk, or the event's. */

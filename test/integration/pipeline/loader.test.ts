@@ -15,6 +15,7 @@ import { MemoryBus } from '@database-replicator/bus';
 import {
   TargetTableShapeCache,
   applyChangeBatch,
+  applyCopyChunks,
   connectPostgres,
   migrateReplicatorSchema,
   type PostgresClient,
@@ -88,7 +89,10 @@ describeWithServices(['postgres'], 'pipeline: loader on MemoryBus and PostgreSQL
     await dbs?.drop();
   });
 
-  const applier: ChangeApplier = { apply: (batch) => applyChangeBatch(client, batch, { shapes }) };
+  const applier: ChangeApplier = {
+    apply: (batch) => applyChangeBatch(client, batch, { shapes }),
+    applyCopyChunks: (batch) => applyCopyChunks(client, batch, shapes),
+  };
 
   /** Runs the loader with bus group `busGroup` until offset 8 is committed. */
   async function load(busGroup: string): Promise<{ stats: LoaderStats; letters: DeadLetter[] }> {

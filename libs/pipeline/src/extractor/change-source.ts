@@ -50,6 +50,18 @@ export type SnapshotReadOptions = Readonly<{
   signal?: AbortSignal;
 }>;
 
+/** A snapshot page as PostgreSQL COPY text. */
+export type CopySnapshotPage = Readonly<{
+  /**
+   * COPY text format (`\N` for NULL, backslash escapes): one line per row in key order, each
+   * ended by `\n`, fields in `table.columns` order, each the PostgreSQL text input of the value
+   * for the column's target type.
+   */
+  copy: string;
+  /** Every row's key, in line order: they route rows to partitions; the last one is where the next page starts. */
+  keys: readonly ChangeKey[];
+}>;
+
 /** One step of the change stream. */
 export type SourceTransaction = Readonly<{
   /** Changes in commit order; empty for a heartbeat. Events carry their exact positions. */
@@ -91,6 +103,16 @@ export interface ChangeSource {
     after: ChangeKey | null,
     options: SnapshotReadOptions,
   ): AsyncIterable<readonly ChangeRow[]>;
+  /**
+   * The same pages as {@link readSnapshot}, as COPY text: the fastest snapshot form, since the
+   * target loads it as is (copy chunks, ARCHITECTURE §3). Optional: without it the extractor
+   * sends the rows of {@link readSnapshot} as JSON snapshot chunks.
+   */
+  readSnapshotCopy?(
+    table: SourceTable,
+    after: ChangeKey | null,
+    options: SnapshotReadOptions,
+  ): AsyncIterable<CopySnapshotPage>;
   /**
    * The committed changes from `from` on (a position this source returned), until `signal`
    * aborts. Idle sources yield heartbeats (no events, a `resumeFrom`) so checkpoints advance.

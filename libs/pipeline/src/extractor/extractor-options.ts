@@ -17,6 +17,13 @@ export type ExtractorOptions = Readonly<{
   partitions: number;
   /** The bus's key → partition mapping (libs/bus `partitionForKey`), to group snapshot chunks. */
   partitionForKey: (key: string, partitions: number) => number;
+  /**
+   * Copy chunks go to their rows' key partitions (`'key'`, default), or each chunk to the
+   * partition of its first row (`'spread'`), which saves routing every row. `'spread'` is only
+   * correct when `beforeCheckpoint` waits until the loader applied what was sent: then every
+   * snapshot row is applied before the stream sends anything, so no change can be overtaken.
+   */
+  snapshotRouting?: 'key' | 'spread';
   /** Snapshot rows as chunks (many per message; default) or as per-row `r` events. */
   snapshotEvents?: SnapshotEventMode;
   /** `false`: stop once the snapshot is on the bus (the stream start stays recorded for `sync`). */
@@ -25,6 +32,13 @@ export type ExtractorOptions = Readonly<{
   snapshotWorkers?: number;
   /** Rows per snapshot page (one read, one send, one progress save). Default 2000. */
   pageRows?: number;
+  /**
+   * Least time between two snapshot progress saves of a table (besides its first page and its
+   * end). Saves run while the next pages are read, and a restart resends what came after the
+   * last one. Default 0: every page, so a restart resends one page at most. An in-process bus,
+   * where a save waits until the loader applied what it covers, wants about a second.
+   */
+  checkpointIntervalMs?: number;
   /** How long a snapshot worker holds a table without saving progress. Default 60 s. */
   leaseMs?: number;
   /** Stream events sent (and checkpointed) together at most. Default 5000. */

@@ -5,11 +5,12 @@
  */
 import {
   serializeChangeEvent,
+  serializeCopyChunk,
   serializeSnapshotChunk,
   type ChangeRow,
   type SourcePosition,
 } from '@database-replicator/core';
-import type { ChangeSource, SourceTable } from './change-source.js';
+import type { ChangeSource, CopySnapshotPage, SourceTable } from './change-source.js';
 import { messageKey, snapshotEvent } from './event-builder.js';
 import type { ExtractorMessage } from './extractor-ports.js';
 
@@ -22,6 +23,8 @@ export type SnapshotMessageContext = Readonly<{
   table: SourceTable;
   start: SourcePosition;
   mode: SnapshotEventMode;
+  /** See `ExtractorOptions.snapshotRouting`. */
+  routing: 'key' | 'spread';
   partitions: number;
   partitionForKey: (key: string, partitions: number) => number;
 }>;
@@ -71,4 +74,77 @@ export function snapshotMessages(
   }
   for (const partition of [...open.keys()]) flush(partition);
   return messages;
+}
+
+// COPY text of one copy chunk at most: JSON escaping can double it, which stays under Kafka's
+// default 1 MB message limit.
+const COPY_CHUNK_MAX_BYTES = 256 * 1024;
+
+/** The messages of one COPY-text page (copy chunks), in key order within each partition. */
+export function copySnapshotMessages(
+  context: SnapshotMessageContext,
+  page: CopySnapshotPage,
+): ExtractorMessage[] {
+  const { source, table, start } = context;
+  const now = Date.now();
+  const sourceBlock = snapshotEvent(source, table, {}, start, now).source;
+  const columns = table.columns.map((column) => column.name);
+  const message = (key: string, rows: number, copy: string): ExtractorMessage => ({
+    key,
+    value: serializeCopyChunk(sourceBlock, now, columns, rows, copy),
+  });
+  if (context.partitions <= 1 || context.routing === 'spread') {
+    // Lines need no key of their own: cut at line ends, route each piece by its first row.
+    let line = 0;
+    return splitLines(page.copy, COPY_CHUNK_MAX_BYTES).map(([rows, copy]) => {
+      const key = messageKey(table.keyColumns, page.keys[line] ?? null) ?? '';
+      line += rows;
+      return message(key, rows, copy);
+    });
+  }
+  const open = new Map<number, { key: string; lines: string[]; bytes: number }>();
+  const messages: ExtractorMessage[] = [];
+  const flush = (partition: number): void => {
+    const chunk = open.get(partition);
+    if (chunk === undefined) return;
+    messages.push(message(chunk.key, chunk.lines.length, chunk.lines.join('')));
+    open.delete(partition);
+  };
+  let from = 0;
+  for (const rowKeyValue of page.keys) {
+    const end = page.copy.indexOf('\n', from) + 1;
+    const line = page.copy.slice(from, end);
+    from = end;
+    const key = messageKey(table.keyColumns, rowKeyValue) ?? '';
+    const partition = context.partitionForKey(key, context.partitions);
+    const chunk = open.get(partition) ?? { key, lines: [], bytes: 0 };
+    chunk.lines.push(line);
+    chunk.bytes += line.length;
+    open.set(partition, chunk);
+    if (chunk.bytes >= COPY_CHUNK_MAX_BYTES) flush(partition);
+  }
+  for (const partition of [...open.keys()]) flush(partition);
+  return messages;
+}
+
+/** `text` cut after line ends into pieces of about `maxBytes`: [lines, piece] each. */
+function splitLines(text: string, maxBytes: number): [number, string][] {
+  const pieces: [number, string][] = [];
+  let from = 0;
+  while (from < text.length) {
+    const limit = Math.min(text.length, from + maxBytes);
+    let end = text.lastIndexOf('\n', limit - 1) + 1;
+    // A line longer than maxBytes travels alone.
+    if (end <= from) end = text.indexOf('\n', limit - 1) + 1;
+    const piece = text.slice(from, end);
+    pieces.push([countLines(piece), piece]);
+    from = end;
+  }
+  return pieces;
+}
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
+  return lines;
 }

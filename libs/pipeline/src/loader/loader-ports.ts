@@ -4,7 +4,7 @@
  * @database-replicator/bus and a wrapper of `applyChangeBatch` of @database-replicator/postgres
  * match these structurally, so libs/pipeline imports neither a transport nor an engine.
  */
-import type { ChangeEvent, TableId } from '@database-replicator/core';
+import type { ChangeEvent, CopyChunk, TableId } from '@database-replicator/core';
 
 /** A message as read from the bus; `offset` is an int64 as a decimal string. */
 export type LoaderRecord = Readonly<{
@@ -50,6 +50,22 @@ export type ApplyBatch = Readonly<{
   events: readonly LoaderEvent[];
 }>;
 
+/** One validated copy chunk with the bus coordinates it was read at. */
+export type LoaderCopyChunk = Readonly<{
+  chunk: CopyChunk;
+  topic: string;
+  partition: number;
+  offset: string;
+}>;
+
+/** Copy chunks of ONE table, in offset order per partition: what {@link ChangeApplier.applyCopyChunks} gets. */
+export type CopyChunkBatch = Readonly<{
+  consumerGroup: string;
+  table: TableId;
+  keyColumns: readonly string[];
+  chunks: readonly LoaderCopyChunk[];
+}>;
+
 /** Counts of one {@link ChangeApplier.apply} call. */
 export type ApplyCounts = Readonly<{
   /** Events past the stored offsets, applied by this call. */
@@ -69,6 +85,11 @@ export interface ChangeApplier {
    *   transient failures (see `isTransientError`) are retried by the loader.
    */
   apply(batch: ApplyBatch): Promise<ApplyCounts>;
+  /**
+   * Loads copy chunks with their offsets in one transaction, with the same exactly-once effect
+   * and the same errors as {@link apply}; counts are rows.
+   */
+  applyCopyChunks(batch: CopyChunkBatch): Promise<ApplyCounts>;
 }
 
 /** A message the loader could not apply, with why. */

@@ -21,7 +21,7 @@ import {
   isTransientError,
   replicatorError,
   retry,
-  deserializeEventMessage,
+  decodeEventMessage,
   type ErrorCode,
   type Logger,
   type TableId,
@@ -31,8 +31,10 @@ import type {
   ApplyBatch,
   ApplyCounts,
   ChangeApplier,
+  CopyChunkBatch,
   DeadLetterSink,
   LoaderConsumer,
+  LoaderCopyChunk,
   LoaderEvent,
   LoaderRecord,
 } from './loader-ports.js';
@@ -119,13 +121,18 @@ export async function runLoader(options: LoaderOptions): Promise<LoaderStats> {
   return loader.run();
 }
 
-/** A message and the events it carries (one, or a snapshot chunk's rows). */
+/** A message and what it carries: events (one, or a JSON chunk's rows) or a copy chunk. */
 type Pending = Readonly<{
   record: LoaderRecord;
   topic: string;
   partition: number;
-  events: readonly LoaderEvent[];
+  content:
+    | Readonly<{ kind: 'events'; events: readonly LoaderEvent[] }>
+    | Readonly<{ kind: 'copy'; copy: LoaderCopyChunk }>;
 }>;
+
+/** Consecutive messages of one table and one kind: applied together. */
+type Run = { table: TableId; keyColumns: readonly string[]; items: Pending[] };
 
 class LoaderRun {
   readonly #options: LoaderOptions;
@@ -171,12 +178,12 @@ class LoaderRun {
     partition: number,
     records: readonly LoaderRecord[],
   ): Promise<void> {
-    const runs: { table: TableId; keyColumns: readonly string[]; items: Pending[] }[] = [];
+    const runs: Run[] = [];
     for (const record of records) {
       const decoded = await this.#decode(topic, partition, record);
       if (decoded === undefined) continue;
       const last = runs.at(-1);
-      if (last !== undefined && sameTable(last.table, decoded.table)) {
+      if (last !== undefined && continuesRun(last, decoded.table, decoded.item)) {
         last.items.push(decoded.item);
       } else {
         runs.push({ table: decoded.table, keyColumns: decoded.keyColumns, items: [decoded.item] });
@@ -225,22 +232,25 @@ class LoaderRun {
       this.#tombstones += 1;
       return undefined;
     }
-    let events: readonly LoaderEvent[];
+    let content: Pending['content'];
+    let source: { schema: string | null; db: string; table: string };
     try {
-      events = deserializeEventMessage(record.value).map((event) => ({
-        event,
-        topic,
-        partition,
-        offset: record.offset,
-      }));
+      const message = decodeEventMessage(record.value);
+      const at = { topic, partition, offset: record.offset };
+      if (message.kind === 'copy') {
+        content = { kind: 'copy', copy: { chunk: message.chunk, ...at } };
+        source = message.chunk.source;
+      } else {
+        const first = message.events[0];
+        if (first === undefined) return undefined;
+        content = { kind: 'events', events: message.events.map((event) => ({ event, ...at })) };
+        source = first.source;
+      }
     } catch (error) {
       if (!isPoisonError(error)) throw error;
       await this.#deadLetter(topic, partition, record, error);
       return undefined;
     }
-    const first = events[0];
-    if (first === undefined) return undefined;
-    const { source } = first.event;
     const table: TableId = Object.freeze({
       schema: source.schema ?? source.db,
       table: source.table,
@@ -262,7 +272,7 @@ class LoaderRun {
       await this.#deadLetter(topic, partition, record, error);
       return undefined;
     }
-    return { table, keyColumns, item: { record, topic, partition, events } };
+    return { table, keyColumns, item: { record, topic, partition, content } };
   }
 
   async #applyGroup(
@@ -287,13 +297,26 @@ class LoaderRun {
   }
 
   #apply(table: TableId, keyColumns: readonly string[], items: Pending[]): Promise<ApplyCounts> {
+    const { consumerGroup, applier } = this.#options;
+    const copies = items.flatMap((item) =>
+      item.content.kind === 'copy' ? [item.content.copy] : [],
+    );
+    if (copies.length > 0) {
+      const batch: CopyChunkBatch = Object.freeze({
+        consumerGroup,
+        table,
+        keyColumns,
+        chunks: copies,
+      });
+      return this.#retry(() => applier.applyCopyChunks(batch));
+    }
     const batch: ApplyBatch = Object.freeze({
-      consumerGroup: this.#options.consumerGroup,
+      consumerGroup,
       table,
       keyColumns,
-      events: items.flatMap((item) => item.events),
+      events: items.flatMap((item) => (item.content.kind === 'events' ? item.content.events : [])),
     });
-    return this.#retry(() => this.#options.applier.apply(batch));
+    return this.#retry(() => applier.apply(batch));
   }
 
   async #deadLetter(
@@ -346,8 +369,15 @@ class LoaderRun {
   }
 }
 
-function sameTable(a: TableId, b: TableId): boolean {
-  return a.schema === b.schema && a.table === b.table;
+/** True if `item` of `table` joins `run`: same table, and copy chunks never mix with events. */
+function continuesRun(run: Run, table: TableId, item: Pending): boolean {
+  const first = run.items[0];
+  return (
+    run.table.schema === table.schema &&
+    run.table.table === table.table &&
+    first !== undefined &&
+    first.content.kind === item.content.kind
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type Secret,
   type TableDefaults,
   type TablePlan,
+  type TableId,
   type TableSelector,
 } from '@database-replicator/core';
 import { databaseOf } from '../connection.js';
@@ -50,6 +51,8 @@ export type PostgresVerifyOptions = Readonly<{
 
 /** One table as libs/pipeline's VerifyTableInput expects it (matched structurally). */
 export type PostgresVerifyTable = Readonly<{
+  /** The table's id on both sides (for repair). */
+  id: TableId;
   table: string;
   keyColumns: readonly string[];
   source: PostgresChecksummer;
@@ -231,6 +234,7 @@ function describeTable(sides: Sides, plan: TablePlan, filter: RowFilter): Postgr
       filter,
     });
   const base = {
+    id: plan.id,
     table: formatTableRef(plan.id),
     keyColumns: primaryKey,
     source: side('source', keys.source),

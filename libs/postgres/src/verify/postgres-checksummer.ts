@@ -29,6 +29,11 @@ export type PostgresChecksummerOptions = Readonly<{
   /** Primary-key columns with this side's types; empty for a table without a key. */
   key: readonly KeyColumn[];
   filter: RowFilter;
+  /**
+   * The per-row bigint hash expression; default `hashtextextended` of the row text. Cross-engine
+   * verify passes canonical-sql.ts's `canonicalRowHash`, which the source side can reproduce.
+   */
+  rowHashSql?: string;
 }>;
 
 /** A side of a table; the shape of libs/pipeline's TableChecksummer. */
@@ -49,7 +54,7 @@ export function createPostgresChecksummer(
 ): PostgresChecksummer {
   const { pool, key, filter } = options;
   const from = quoteTable(options.table);
-  const hash = rowHash(options.columns);
+  const hash = options.rowHashSql ?? rowHash(options.columns);
 
   const run = async <R extends pg.QueryResultRow>(what: string, sql: string, params: SqlParams) => {
     try {

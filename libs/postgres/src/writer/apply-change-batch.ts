@@ -4,14 +4,10 @@
  * (ARCHITECTURE §4, §6): lock the partitions' stored offsets, skip what is below them, collapse
  * per key, truncate if asked, delete, upsert per column set, advance the offsets, commit.
  */
-import {
-  formatTableRef,
-  isReplicatorError,
-  quoteTable,
-  replicatorError,
-} from '@database-replicator/core';
+import { quoteTable } from '@database-replicator/core';
 import type pg from 'pg';
 import type { ApplyResult, ChangeBatch } from './change-batch.js';
+import { inApplyTransaction } from './apply-transaction.js';
 import { advancePartitionOffsets, lockPartitionOffsets } from './partition-offsets.js';
 import { partitionKey, planChangeBatch, type ChangePlan } from './plan-change-batch.js';
 import { TargetTableShapeCache, type TargetTableShape } from './target-table-shape.js';
@@ -42,22 +38,9 @@ export async function applyChangeBatch(
   }
   const shape = await (options.shapes ?? new TargetTableShapeCache()).get(client, batch.table);
   for (const column of batch.keyColumns) columnOf(shape, column);
-  await client.query('BEGIN');
-  try {
-    const result = await applyInTransaction(client, batch, shape);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    if (isReplicatorError(error)) throw error;
-    const table = formatTableRef(batch.table);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw replicatorError(
-      'REPL_WRITER_APPLY_FAILED',
-      `applying ${batch.events.length} change events to ${table} failed: ${reason}`,
-      { details: { table }, cause: error },
-    );
-  }
+  return inApplyTransaction(client, batch.table, `${batch.events.length} change events`, () =>
+    applyInTransaction(client, batch, shape),
+  );
 }
 
 async function applyInTransaction(

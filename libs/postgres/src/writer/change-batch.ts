@@ -1,7 +1,7 @@
 /**
  * The unit the loader applies: consecutive change events of one table, as read from the bus.
  */
-import type { ChangeEvent, TableId } from '@database-replicator/core';
+import type { ChangeEvent, CopyChunk, TableId } from '@database-replicator/core';
 
 /** One event with the bus coordinates it was read at. */
 export type BatchEvent = Readonly<{
@@ -33,4 +33,21 @@ export type ApplyResult = Readonly<{
   upserts: number;
   /** Keys deleted after collapsing per key. */
   deletes: number;
+}>;
+
+/** One copy chunk (snapshot rows as COPY text) with the bus coordinates it was read at. */
+export type BatchCopyChunk = Readonly<{
+  chunk: CopyChunk;
+  topic: string;
+  partition: number;
+  /** The bus offset, a non-negative decimal string. */
+  offset: string;
+}>;
+
+/** Copy chunks of ONE target table, in offset order per partition. */
+export type CopyChunkBatch = Readonly<{
+  consumerGroup: string;
+  table: TableId;
+  keyColumns: readonly string[];
+  chunks: readonly BatchCopyChunk[];
 }>;

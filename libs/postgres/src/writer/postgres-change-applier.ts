@@ -6,7 +6,8 @@
 import { formatTableRef, quoteTable, type Logger, type TableId } from '@database-replicator/core';
 import type pg from 'pg';
 import { applyChangeBatch } from './apply-change-batch.js';
-import type { ApplyResult, ChangeBatch } from './change-batch.js';
+import { applyCopyChunks } from './apply-copy-chunks.js';
+import type { ApplyResult, ChangeBatch, CopyChunkBatch } from './change-batch.js';
 import { TargetTableShapeCache } from './target-table-shape.js';
 
 /** Options of {@link createPostgresChangeApplier}. */
@@ -24,6 +25,8 @@ export type PostgresChangeApplier = Readonly<{
    *   `REPL_WRITER_APPLY_FAILED` (rolled back as a whole).
    */
   apply(batch: ChangeBatch): Promise<ApplyResult>;
+  /** Loads copy chunks with their offsets in one transaction; see {@link applyCopyChunks}. */
+  applyCopyChunks(batch: CopyChunkBatch): Promise<ApplyResult>;
   /**
    * The primary-key columns of target table `table`, in key order; `undefined` when the table
    * does not exist or has no primary key. Found keys are cached for the applier's life; a
@@ -48,6 +51,11 @@ export function createPostgresChangeApplier(
     apply: async (batch: ChangeBatch): Promise<ApplyResult> => {
       const result = await applyChangeBatch(client, batch, { shapes });
       log.debug({ table: formatTableRef(batch.table), ...result }, 'change batch applied');
+      return result;
+    },
+    applyCopyChunks: async (batch: CopyChunkBatch): Promise<ApplyResult> => {
+      const result = await applyCopyChunks(client, batch, shapes);
+      log.debug({ table: formatTableRef(batch.table), ...result }, 'copy chunks applied');
       return result;
     },
     keyColumnsOf: async (table: TableId): Promise<readonly string[] | undefined> => {

@@ -12,6 +12,7 @@ import {
   type BusSpec,
   type EmbeddedPipelineReport,
 } from '@database-replicator/runtime';
+import { startMetricsServer } from '../metrics-server.js';
 import { EXIT, type CommandContext } from '../command-context.js';
 import { requireEndpoints } from '../endpoints.js';
 import { renderJson, renderTable } from '../output.js';
@@ -36,6 +37,7 @@ export async function runThroughPipeline(
   const { source, target } = requireEndpoints(ctx.config, stream ? 'sync' : 'init');
   const names = pipelineJobNames(ctx.config);
   const progress = new PipelineProgress(ctx.io, ctx.logger);
+  const metrics = await startMetricsServer(ctx);
   const openedBus = openBus(bus, { logger: ctx.logger, clientId: CLIENT_ID, memory: MEMORY_BUS });
   try {
     const changeSource = await openChangeSource(ctx.config, names, ctx.logger);
@@ -49,12 +51,14 @@ export async function runThroughPipeline(
       stream,
       durableBus: bus.kind !== 'memory',
       snapshotWorkers: ctx.config.jobs,
-      // One loader consumes an in-process bus, so more partitions would only split its batches.
-      partitions: bus.kind === 'memory' ? 1 : KAFKA_PARTITIONS,
+      // --jobs loaders apply in parallel, each on partitions of its own (like pg_restore -j).
+      partitions: bus.kind === 'memory' ? ctx.config.jobs : KAFKA_PARTITIONS,
+      loaders: ctx.config.jobs,
       signal: ctx.signal,
       logger: ctx.logger,
       onExtractorProgress: progress.extractor,
       onLoaderProgress: progress.loader,
+      ...(metrics === undefined ? {} : { metrics: metrics.registry }),
     });
     progress.stop();
     ctx.io.stdout(
@@ -64,6 +68,7 @@ export async function runThroughPipeline(
   } finally {
     progress.stop();
     await openedBus.close();
+    await metrics?.close();
   }
 }
 

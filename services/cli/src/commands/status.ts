@@ -1,11 +1,14 @@
 /**
- * `status` for native PostgreSQL → PostgreSQL replication: per subscription its phase, lag in
- * bytes and seconds and the WAL its slot retains on the source, and per table its sync state.
- * Everything is read from the catalogs of both servers, so it works whoever set replication up.
+ * `status`: native PostgreSQL → PostgreSQL replication (per subscription its phase, lag in bytes
+ * and seconds and the WAL its slot retains on the source, and per table its sync state, read
+ * from the catalogs of both servers, so it works whoever set replication up) and the pipeline
+ * job of the same source and target (pipeline-status.ts: per table phase, rows of the estimate,
+ * rate, ETA, last error; lag and dead letters), or every job of `--coordinator URL`.
  *
- * Output: a text table; `--json` one document; `--watch` a new frame every 2 s until
- * interrupted (exit 0): on a terminal the screen is cleared between frames, otherwise frames
- * follow each other, and with `--json` each frame is one JSON document on its own line.
+ * Output: text tables; `--json` one document (`jobs` lists the pipeline jobs); `--watch` a new
+ * frame every 2 s until interrupted (exit 0): on a terminal the screen is cleared between
+ * frames, otherwise frames follow each other, and with `--json` each frame is one JSON document
+ * on its own line.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -25,50 +28,146 @@ import {
   type ReplicationStatus,
   type SubscriptionStatus,
 } from '@database-replicator/postgres';
-import { requirePostgresEndpoints } from '../endpoints.js';
+import type { PipelineJobStatus } from '@database-replicator/runtime';
+import { requireEndpoints, requirePostgresEndpoints } from '../endpoints.js';
 import { EXIT, type CommandContext, type CommandHandler } from '../command-context.js';
 import { formatBytes, renderJson, renderTable } from '../output.js';
+import {
+  coordinatorPipelineStatus,
+  readWithRates,
+  renderPipelineJobs,
+  targetPipelineStatus,
+  type PipelineStatusSource,
+} from './pipeline-status.js';
 
 const WATCH_INTERVAL_MS = 2_000;
 /** ANSI: clear the screen and move the cursor home. */
 const CLEAR_SCREEN = '\u001b[2J\u001b[H';
 
 export const runStatus: CommandHandler = async (ctx) => {
-  if (ctx.line.values.coordinator !== undefined) {
-    throw replicatorError('REPL_NOT_IMPLEMENTED', 'status --coordinator is not implemented yet', {
-      fix: 'Use status --source URL --target URL for native PostgreSQL replication.',
-    });
+  const coordinator = ctx.line.values.coordinator;
+  if (coordinator !== undefined) {
+    return showFrames(ctx, coordinatorPipelineStatus(coordinator), async () => undefined);
   }
-  return withNativeReplication(ctx, 'status', async (source, target, targetName) => {
-    const first = await readReplicationStatus(source, target);
-    if (first.subscriptions.length === 0) {
-      return reportNoSubscription(ctx, subscriptionNotFoundError(targetName), first);
+  const { source } = requireEndpoints(ctx.config, 'status');
+  if (source.kind !== 'postgres') {
+    const { target } = requireEndpoints(ctx.config, 'status');
+    const client = await connectPostgres(target.url, {
+      logger: ctx.logger,
+      applicationName: 'database-replicator status',
+    });
+    try {
+      return await showFrames(
+        ctx,
+        targetPipelineStatus(ctx, client, undefined),
+        async () => undefined,
+      );
+    } finally {
+      await client.close();
     }
-    if (ctx.line.values.watch !== true) {
-      ctx.io.stdout(ctx.config.json ? renderJson(statusDocument(first)) : renderStatus(first));
-      return EXIT.ok;
-    }
-    return watch(ctx, first, () => readReplicationStatus(source, target));
+  }
+  return withNativeReplication(ctx, 'status', async (sourceClient, targetClient, targetName) => {
+    const pipeline = targetPipelineStatus(ctx, targetClient, sourceClient);
+    return showFrames(
+      ctx,
+      pipeline,
+      () => readReplicationStatus(sourceClient, targetClient),
+      targetName,
+    );
   });
 };
 
+/** One reading of everything `status` shows. */
+type Frame = Readonly<{
+  /** Native replication; `undefined` where there is none to read (coordinator, other sources). */
+  native: ReplicationStatus | undefined;
+  jobs: readonly PipelineJobStatus[];
+  readAt: string;
+}>;
+
+/**
+ * Reads and prints frames: one, or with `--watch` one every 2 s until interrupted. With neither a
+ * native subscription nor a pipeline job the first frame is refused as before (exit 1).
+ */
+async function showFrames(
+  ctx: CommandContext,
+  pipeline: PipelineStatusSource,
+  readNative: () => Promise<ReplicationStatus | undefined>,
+  targetName?: string,
+): Promise<number> {
+  try {
+    const read = async (withRates: boolean): Promise<Frame> => {
+      const native = await readNative();
+      const jobs = withRates ? await readWithRates(pipeline, ctx.signal) : await pipeline.read();
+      return { native, jobs, readAt: new Date().toISOString() };
+    };
+    const watching = ctx.line.values.watch === true;
+    const first = await read(!watching);
+    if (first.jobs.length === 0 && (first.native?.subscriptions.length ?? 0) === 0) {
+      return reportNothingToShow(ctx, first, targetName);
+    }
+    if (!watching) {
+      ctx.io.stdout(ctx.config.json ? renderJson(frameDocument(first)) : renderFrame(first));
+      return EXIT.ok;
+    }
+    return await watch(ctx, first, () => read(false));
+  } finally {
+    await pipeline.close();
+  }
+}
+
+function reportNothingToShow(ctx: CommandContext, frame: Frame, targetName: string | undefined) {
+  if (frame.native !== undefined && targetName !== undefined) {
+    return reportNoSubscription(ctx, subscriptionNotFoundError(targetName), frame.native);
+  }
+  const error = replicatorError('REPL_JOB_NOT_FOUND', 'No pipeline job to show status for', {
+    fix:
+      ctx.line.values.coordinator === undefined
+        ? 'Run `database-replicator init --via pipeline` with the same --source and --target first.'
+        : 'Start an extractor of a job against this coordinator first.',
+  });
+  if (ctx.config.json)
+    ctx.io.stdout(renderJson({ ...frameDocument(frame), error: error.toJSON() }));
+  ctx.io.stderr(`error ${error.code}: ${error.message}\n  fix: ${error.fix}\n`);
+  return EXIT.checkFailed;
+}
+
 async function watch(
   ctx: CommandContext,
-  first: ReplicationStatus,
-  read: () => Promise<ReplicationStatus>,
+  first: Frame,
+  read: () => Promise<Frame>,
 ): Promise<number> {
   const clear = ctx.io.isTty === true && !ctx.config.json;
-  let status = first;
+  let frame = first;
   for (;;) {
     if (ctx.config.json) {
-      ctx.io.stdout(`${JSON.stringify(statusDocument(status))}\n`);
+      ctx.io.stdout(`${JSON.stringify(frameDocument(frame))}\n`);
     } else {
-      ctx.io.stdout(clear ? CLEAR_SCREEN + renderStatus(status) : `${renderStatus(status)}\n`);
+      ctx.io.stdout(clear ? CLEAR_SCREEN + renderFrame(frame) : `${renderFrame(frame)}\n`);
     }
     const aborted = await sleep(WATCH_INTERVAL_MS, false, { signal: ctx.signal }).catch(() => true);
     if (aborted || ctx.signal.aborted) return EXIT.ok;
-    status = await read();
+    frame = await read();
   }
+}
+
+/** The `--json` document: native replication as before, plus `jobs` (pipeline jobs). */
+function frameDocument(frame: Frame) {
+  return frame.native === undefined
+    ? { readAt: frame.readAt, jobs: frame.jobs }
+    : { ...statusDocument(frame.native), jobs: frame.jobs };
+}
+
+function renderFrame(frame: Frame): string {
+  const parts: string[] = [];
+  if (
+    frame.native !== undefined &&
+    (frame.native.subscriptions.length > 0 || frame.jobs.length === 0)
+  ) {
+    parts.push(renderStatus(frame.native));
+  }
+  if (frame.jobs.length > 0) parts.push(renderPipelineJobs(frame.jobs));
+  return parts.join('\n');
 }
 
 /**

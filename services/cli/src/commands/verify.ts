@@ -1,62 +1,90 @@
 /**
  * `verify`: compares source and target table by table with key-range checksums (libs/pipeline)
- * over the PostgreSQL checksummers (libs/postgres), and prints one row per table followed by
- * the differing keys, or the whole report with --json. Exits 0 when every table matches, 1 when
- * any differs, 3 when verification itself failed.
+ * over the engines' checksummers (verify-sources.ts), and prints one row per table followed by
+ * the differing keys, or the whole report with --json. `--repair` re-copies the differing keys
+ * through the loader's apply path and verifies those tables again; the report shows the second
+ * result (and, under --json, `repairs`). Exits 0 when every table matches (after a repair: when
+ * the repair made them match), 1 when any differs, 3 when verification itself failed.
  */
-import { parseTableListFlag, replicatorError } from '@database-replicator/core';
+import { parseTableListFlag } from '@database-replicator/core';
 import {
+  repairTable,
   verifyTables,
   type KeyObject,
+  type RepairOutcome,
   type TableVerifyResult,
   type VerifyReport,
 } from '@database-replicator/pipeline';
-import { openPostgresVerify } from '@database-replicator/postgres';
+import { applyRepairEvents } from '@database-replicator/postgres';
 import { requireEndpoints } from '../endpoints.js';
 import { EXIT, type CommandHandler } from '../command-context.js';
 import { renderJson, renderTable } from '../output.js';
+import { openVerifyRun, type VerifyRun } from './verify-sources.js';
 
 /** Differing keys listed per table in the text output (--json lists up to the verifier's cap). */
 const KEYS_SHOWN = 20;
 
+type Outcome = Readonly<{ report: VerifyReport; repairs: readonly RepairOutcome[] | null }>;
+
 export const runVerify: CommandHandler = async ({ config, line, io, logger, signal }) => {
-  if (line.values.repair === true) {
-    throw replicatorError('REPL_NOT_IMPLEMENTED', 'verify --repair is not implemented yet', {
-      fix: 'Run verify without --repair; re-copying mismatching ranges arrives with issue 7.',
-    });
-  }
   const { source, target } = requireEndpoints(config, 'verify');
-  if (source.kind !== 'postgres') {
-    throw replicatorError(
-      'REPL_NOT_IMPLEMENTED',
-      `verify supports PostgreSQL sources so far, not ${source.kind} (${source.redactedUrl})`,
-      { fix: 'Use a postgresql:// source; other sources arrive with issue 7.' },
-    );
-  }
   const tables = line.values.tables;
-  const session = await openPostgresVerify({
-    source: source.url,
-    target: target.url,
+  const run = await openVerifyRun({
+    source,
+    target,
     filters: config.filters,
-    ...(tables === undefined ? {} : { tables: parseTableListFlag(tables, '--tables') }),
+    tables: tables === undefined ? undefined : parseTableListFlag(tables, '--tables'),
     connections: config.jobs,
     logger,
   });
   const started = Date.now();
-  let report: VerifyReport;
+  let outcome: Outcome;
   try {
-    report = await verifyTables(session.tables, {
-      concurrency: config.jobs,
-      progress: session.progress,
-      signal,
-      logger,
-    });
+    const verify = (inputs: VerifyRun['inputs']) =>
+      verifyTables(inputs, { concurrency: config.jobs, progress: run.progress, signal, logger });
+    const first = await verify(run.inputs);
+    outcome =
+      line.values.repair === true && !first.ok
+        ? await repairAndRecheck(run, first, target.url, verify)
+        : { report: first, repairs: null };
   } finally {
-    await session.close();
+    await run.close();
   }
-  io.stdout(config.json ? renderJson(report) : renderReport(report, Date.now() - started));
+  const { report, repairs } = outcome;
+  const json = repairs === null ? report : { ...report, repairs };
+  io.stdout(config.json ? renderJson(json) : renderReport(report, repairs, Date.now() - started));
   return report.ok ? EXIT.ok : EXIT.checkFailed;
 };
+
+/**
+ * Re-copies the differing keys of every differing table, then verifies those tables again; the
+ * report is the first one with those tables' results replaced by the second verify's.
+ */
+async function repairAndRecheck(
+  run: VerifyRun,
+  first: VerifyReport,
+  target: Parameters<typeof applyRepairEvents>[0],
+  verify: (inputs: VerifyRun['inputs']) => Promise<VerifyReport>,
+): Promise<Outcome> {
+  const source = await run.repairSource();
+  const repairs: RepairOutcome[] = [];
+  const repaired = new Set<string>();
+  for (const result of first.tables) {
+    const id = run.ids.get(result.table);
+    if (result.status !== 'different' || id === undefined) continue;
+    repairs.push(
+      await repairTable(id, result, source, (table, keyColumns, events) =>
+        applyRepairEvents(target, table, keyColumns, events),
+      ),
+    );
+    repaired.add(result.table);
+  }
+  const again = await verify(run.inputs.filter((input) => repaired.has(input.table)));
+  const byTable = new Map(again.tables.map((t) => [t.table, t]));
+  const tables = first.tables.map((t) => byTable.get(t.table) ?? t);
+  const ok = tables.every((t) => t.status === 'ok' || t.status === 'skipped');
+  return { report: Object.freeze({ ok, tables: Object.freeze(tables) }), repairs };
+}
 
 function formatKey(key: KeyObject): string {
   const parts = Object.entries(key).map(([column, value]) => `${column}=${value}`);
@@ -89,7 +117,11 @@ function keyLines(result: TableVerifyResult): string[] {
   ];
 }
 
-function renderReport(report: VerifyReport, durationMs: number): string {
+function renderReport(
+  report: VerifyReport,
+  repairs: readonly RepairOutcome[] | null,
+  durationMs: number,
+): string {
   const count = (n: number | null) => (n === null ? '-' : String(n));
   const rows = report.tables.map((t) => [
     t.table,
@@ -108,5 +140,9 @@ function renderReport(report: VerifyReport, durationMs: number): string {
   const summary = report.ok
     ? `verify: ${report.tables.length} table(s) match (${seconds} s)`
     : `verify: ${differing.length} of ${report.tables.length} table(s) differ (${seconds} s)`;
-  return `${table}${keys.length > 0 ? `\n${keys.join('\n')}\n` : ''}\n${summary}\n`;
+  const repaired = (repairs ?? []).map(
+    (r) => `repaired ${r.table}: ${r.upserts} row(s) re-copied, ${r.deletes} deleted`,
+  );
+  const repairLines = repaired.length > 0 ? `\n${repaired.join('\n')}\n` : '';
+  return `${table}${keys.length > 0 ? `\n${keys.join('\n')}\n` : ''}${repairLines}\n${summary}\n`;
 }

@@ -1,0 +1,195 @@
+/**
+ * The MySQL/MariaDB source of a cross-engine verify run: the selected tables described as the
+ * replication describes them (same key, same wire types), each with its source checksummer and
+ * the column renderings the PostgreSQL side needs, plus what `verify --repair` reads: rows by
+ * key, encoded by the replication's own encoder, and the current binlog position. One mysql2
+ * pool in UTC; the caller closes the session.
+ */
+import {
+  formatTableRef,
+  planTables,
+  replicatorError,
+  resolveTableSelector,
+  type BinlogPosition,
+  type ChangeRow,
+  type Logger,
+  type ReplicatorConfig,
+  type Secret,
+  type TableId,
+  type TablePlan,
+  type TableSelector,
+} from '@database-replicator/core';
+import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
+import { mysqlConnectionConfig, mysqlEndpoint } from '../config.js';
+import { SESSION_TIME_ZONE_SQL } from '../constants.js';
+import { describeMysqlTables, type DescribedMysqlTable } from '../describe-tables.js';
+import { introspectMysql, keyOf } from '../introspect.js';
+import { mysqlQuery } from '../mysql-query.js';
+import { readStartPosition } from '../position.js';
+import { canonicalKindOf, isTextKey, type MysqlCanonicalKind } from './mysql-canonical-sql.js';
+import { createMysqlChecksummer, type MysqlChecksummer } from './mysql-checksummer.js';
+import { readMysqlRows } from './read-mysql-rows.js';
+
+/** Options of {@link openMysqlVerify}. */
+export type MysqlVerifyOptions = Readonly<{
+  url: Secret;
+  filters: ReplicatorConfig['filters'];
+  /** Verify only these (`--tables`); each must be among the selected tables. */
+  tables?: readonly TableSelector[];
+  /** Connections for range queries (the verifier's concurrency). Default 4. */
+  connections?: number;
+  logger?: Logger;
+}>;
+
+/** One table of the run. */
+export type MysqlVerifyTable = Readonly<{
+  id: TableId;
+  /** `db.table`, for the report. */
+  table: string;
+  keyColumns: readonly string[];
+  /** Compared columns in source order with the target-side rendering of each. */
+  columns: readonly Readonly<{ name: string; kind: MysqlCanonicalKind }>[];
+  /** Key columns; `text` ones are ordered bytewise on both sides. */
+  key: readonly Readonly<{ name: string; text: boolean }>[];
+  source: MysqlChecksummer;
+  /** Set when rows are not compared, with the reason. */
+  blocked?: Readonly<{ status: 'skipped'; note: string }>;
+  notes: readonly string[];
+}>;
+
+/** An open MySQL verify source; see {@link openMysqlVerify}. */
+export type MysqlVerifySession = Readonly<{
+  tables: readonly MysqlVerifyTable[];
+  connector: 'mysql';
+  /** The source name replication uses (the URL's database). */
+  name: string;
+  database: string;
+  /** The current binlog position, carried by repair events. */
+  position(): Promise<BinlogPosition>;
+  /** Current rows of `keys` (PostgreSQL text per key column), encoded as replication encodes them. */
+  readRows(
+    table: TableId,
+    keyColumns: readonly string[],
+    keys: readonly (readonly string[])[],
+  ): Promise<readonly ChangeRow[]>;
+  close(): Promise<void>;
+}>;
+
+function narrow(
+  plans: readonly TablePlan[],
+  selectors: readonly TableSelector[] | undefined,
+  database: string,
+): readonly TablePlan[] {
+  if (selectors === undefined) return plans;
+  return selectors.map((selector) => {
+    const wanted = resolveTableSelector(selector, { schema: database });
+    const plan = plans.find((p) => p.id.schema === wanted.schema && p.id.table === wanted.table);
+    if (plan === undefined) {
+      const name = formatTableRef(wanted);
+      throw replicatorError(
+        'REPL_CONFIG_TABLE_NOT_FOUND',
+        `--tables names table ${name}, which the source does not have or the filters leave out`,
+        {
+          fix: 'Correct the name in --tables ([db.]table), or include the table in the filters.',
+          details: { configKey: 'tables', table: name },
+        },
+      );
+    }
+    return plan;
+  });
+}
+
+function describeForVerify(pool: Pool, described: DescribedMysqlTable): MysqlVerifyTable {
+  const { table, plan } = described;
+  const filtered = plan.rowFilters.length + plan.timeFilters.length > 0;
+  const blocked = plan.schemaOnly
+    ? { status: 'skipped' as const, note: 'schema only: rows not compared' }
+    : filtered
+      ? {
+          status: 'skipped' as const,
+          note: 'table_filters / time_filters are MySQL SQL the target cannot evaluate: rows not compared',
+        }
+      : undefined;
+  return Object.freeze({
+    id: table.id,
+    table: formatTableRef(table.id),
+    keyColumns: table.keyColumns,
+    columns: described.columns.map((c) => ({ name: c.name, kind: canonicalKindOf(c.wire) })),
+    key: described.keyColumns.map((c) => ({ name: c.name, text: isTextKey(c) })),
+    source: createMysqlChecksummer({
+      pool,
+      table: table.id,
+      columns: described.columns,
+      keyColumns: described.keyColumns,
+    }),
+    ...(blocked === undefined ? {} : { blocked }),
+    notes: described.columns.some((c) => c.wire === 'json')
+      ? ['JSON columns: rows hashed in Node (slower)']
+      : [],
+  });
+}
+
+/**
+ * Connects and describes every table to verify.
+ *
+ * @throws ReplicatorError `REPL_CONFIG_INVALID` (URL), `REPL_CONNECT_FAILED`, `REPL_AUTH_FAILED`,
+ *   `REPL_MYSQL_QUERY_FAILED`, `REPL_CONFIG_TABLE_NOT_FOUND`, `REPL_MYSQL_KEYLESS_TABLE`,
+ *   `REPL_MYSQL_TYPE_UNSUPPORTED` (as replication refuses the same tables).
+ */
+export async function openMysqlVerify(options: MysqlVerifyOptions): Promise<MysqlVerifySession> {
+  const database = mysqlEndpoint(options.url).database ?? '';
+  const pool = createPool({
+    ...mysqlConnectionConfig(options.url),
+    connectionLimit: Math.max(1, options.connections ?? 4) + 1,
+  });
+  pool.on('connection', (connection) => {
+    connection.on('error', (error) =>
+      options.logger?.warn({ err: error }, 'idle MySQL verify connection failed'),
+    );
+    // TIMESTAMP values are read in UTC, as replication reads them.
+    connection.query(SESSION_TIME_ZONE_SQL);
+  });
+  try {
+    const infos = await mysqlQuery(pool, 'describing tables for verify', async (p) => {
+      const connection = await p.getConnection();
+      try {
+        return await introspectMysql(connection, database === '' ? 'all' : [database]);
+      } finally {
+        connection.release();
+      }
+    });
+    const plans = planTables(
+      infos.map((info) => info.id),
+      options.filters,
+      { schema: database },
+    );
+    const selected = narrow(plans, options.tables, database);
+    const described = describeMysqlTables(infos, selected, 'time');
+    const byKey = new Map(described.map((d) => [keyOf(d.table.id), d]));
+    return Object.freeze({
+      tables: described.map((d) => describeForVerify(pool, d)),
+      connector: 'mysql',
+      name: database === '' ? 'mysql' : database,
+      database,
+      position: () =>
+        mysqlQuery(pool, 'reading the binlog position', async (p) => {
+          const connection = await p.getConnection();
+          try {
+            const [rows] = await connection.query<RowDataPacket[]>('SELECT VERSION() AS v');
+            return await readStartPosition(connection, /mariadb/i.test(String(rows[0]?.['v'])));
+          } finally {
+            connection.release();
+          }
+        }),
+      readRows: (table, _keyColumns, keys) => {
+        const found = byKey.get(keyOf(table));
+        if (found === undefined) return Promise.resolve([]);
+        return readMysqlRows(pool, found, keys);
+      },
+      close: () => pool.end().catch(() => undefined),
+    });
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Waiting for a snapshot to be under way before interrupting it: the job recorded progress for
+ * the table, not only rows on the target (on an in-process bus progress is recorded once the
+ * loader applied what it covers, so rows reach the target first).
+ */
+import { z } from 'zod';
+import { queryOnce } from '../../support/postgres-databases.js';
+import type { CliChild } from './cli-child.js';
+
+const State = z.object({ rows: z.number(), recorded: z.number() });
+
+/** Rows of `tableSql` on the target, and the most snapshot progress recorded for `tableName`. */
+async function copyState(targetUrl: string, tableSql: string, tableName: string) {
+  const exists = await queryOnce(
+    targetUrl,
+    `SELECT to_regclass($1) IS NOT NULL AS t, to_regclass('_replicator.job_tables') IS NOT NULL AS j`,
+    [tableSql],
+  );
+  if (exists.rows[0]?.t !== true || exists.rows[0]?.j !== true) return { rows: 0, recorded: 0 };
+  const { rows } = await queryOnce(
+    targetUrl,
+    `SELECT (SELECT count(*) FROM ${tableSql})::int AS rows,
+            coalesce((SELECT max(rows_copied) FROM _replicator.job_tables WHERE table_name = $1), 0)::int AS recorded`,
+    [tableName],
+  );
+  return State.parse(rows[0]);
+}
+
+/**
+ * Polls until the job recorded at least `minRows` rows of `tableName` copied (so the target
+ * holds them too); fails if the CLI ends first or after 60 s.
+ */
+export async function waitForPartialCopy(
+  cli: CliChild,
+  target: Readonly<{ url: string; tableSql: string; tableName: string }>,
+  minRows: number,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const state = await copyState(target.url, target.tableSql, target.tableName);
+    if (state.rows >= minRows && state.recorded >= minRows) return;
+    const ended = await Promise.race([
+      cli.done.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+    ]);
+    if (ended) throw new Error(`init ended before the interruption:\n${cli.stderr().slice(-3000)}`);
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the snapshot of ${target.tableSql} never got under way: ${JSON.stringify(state)}`,
+      );
+    }
+  }
+}

@@ -3,6 +3,7 @@ import { deepFreeze } from './deep-freeze.js';
 import { replicatorError } from './errors.js';
 import { formatIssuePath } from './issue-path.js';
 import { sourcePositionSchema, type SourcePosition } from './position.js';
+import { schemaChangeSchema, type SchemaChange } from './schema-change.js';
 import { isJsonValue, type JsonValue } from './values.js';
 
 /**
@@ -12,8 +13,12 @@ import { isJsonValue, type JsonValue } from './values.js';
  * without sending every older consumer's messages to the dead-letter topic.
  */
 
-/** `c` create, `u` update, `d` delete, `r` read (snapshot), `t` truncate, as in Debezium. */
-export type ChangeOperation = 'c' | 'u' | 'd' | 'r' | 't';
+/**
+ * `c` create, `u` update, `d` delete, `r` read (snapshot), `t` truncate, as in Debezium; `s` a
+ * schema change of the table (ours: Debezium sends DDL to a separate schema-change topic, which
+ * cannot keep it in order with the rows).
+ */
+export type ChangeOperation = 'c' | 'u' | 'd' | 'r' | 't' | 's';
 
 /** Debezium connector names; each implies one position kind. */
 export type ConnectorName = 'postgresql' | 'mysql' | 'mongodb' | 'sqlite';
@@ -53,6 +58,8 @@ export type ChangeEvent = Readonly<{
    * leaves them untouched; they never appear in `after`.
    */
   unchanged_columns?: readonly string[];
+  /** The schema change; present exactly when op is `s`. */
+  schema_change?: SchemaChange;
 }>;
 
 const POSITION_KIND_BY_CONNECTOR = Object.freeze({
@@ -87,9 +94,10 @@ const eventObjectSchema = z.object({
   before: rowSchema.nullable(),
   after: rowSchema.nullable(),
   source: changeSourceSchema,
-  op: z.enum(['c', 'u', 'd', 'r', 't']),
+  op: z.enum(['c', 'u', 'd', 'r', 't', 's']),
   ts_ms: z.int().nonnegative(),
   unchanged_columns: z.array(z.string().min(1)).optional(),
+  schema_change: schemaChangeSchema.optional(),
 });
 
 type ParsedEvent = z.output<typeof eventObjectSchema>;
@@ -104,12 +112,13 @@ const ROW_RULES: Readonly<
   u: { before: 'optional', after: true },
   d: { before: true, after: false },
   t: { before: false, after: false },
+  s: { before: false, after: false },
 });
 
 /**
  * Zod schema of {@link ChangeEvent}, including the cross-field rules: `c`/`r` carry `after` and
- * no `before`; `u` carries `after`; `d` carries `before` and no `after`; `t` carries neither;
- * `unchanged_columns` only on `u`, unique, none of them in `after`; the position kind matches
+ * no `before`; `u` carries `after`; `d` carries `before` and no `after`; `t` and `s` carry
+ * neither; `schema_change` exactly on `s`; `unchanged_columns` only on `u`, unique, none of them in `after`; the position kind matches
  * the connector; only MySQL and MongoDB events may have a null schema.
  */
 export const changeEventSchema = eventObjectSchema.superRefine((event, ctx) => {
@@ -135,6 +144,12 @@ function crossFieldProblems(event: ParsedEvent): Problem[] {
     });
   }
   problems.push(...unchangedColumnProblems(event));
+  if ((op === 's') !== (event.schema_change !== undefined)) {
+    problems.push({
+      path: ['schema_change'],
+      message: op === 's' ? `must be set when op is 's'` : `is only allowed when op is 's'`,
+    });
+  }
   if (POSITION_KIND_BY_CONNECTOR[source.connector] !== source.position.kind) {
     problems.push({
       path: ['source', 'position', 'kind'],
@@ -191,8 +206,12 @@ export function parseChangeEvent(value: unknown): ChangeEvent {
       details: { path: formatIssuePath(result.error.issues[0]?.path ?? []) },
     });
   }
-  const { unchanged_columns: unchanged, ...rest } = result.data;
-  return deepFreeze(unchanged === undefined ? rest : { ...rest, unchanged_columns: unchanged });
+  const { unchanged_columns: unchanged, schema_change: schemaChange, ...rest } = result.data;
+  return deepFreeze({
+    ...rest,
+    ...(unchanged === undefined ? {} : { unchanged_columns: unchanged }),
+    ...(schemaChange === undefined ? {} : { schema_change: schemaChange }),
+  });
 }
 
 /** Serialises an event as the JSON message value. */

@@ -382,6 +382,14 @@ export const ERROR_CATALOGUE = Object.freeze({
     'The refresh state of a MongoDB source is missing',
     'The refresh state directory lost the files of the checkpointed refresh cycle (a new machine or a cleaned temp directory): put refreshStateDir on storage that survives restarts and run the job again from the start.',
   ),
+  REPL_SOURCE_DDL_UNSUPPORTED: entry(
+    'DDL the replication cannot follow stopped a table',
+    'The statement (quoted in the message) changed the table in a way the stream cannot apply to the target (only ADD, DROP and RENAME COLUMN are followed): apply the same change to the target table by hand and snapshot the table again, or run the job again from the start; the other tables keep streaming.',
+  ),
+  REPL_SQLITE_REFRESH_STATE_MISSING: entry(
+    'The refresh state of a SQLite source is missing',
+    'The refresh state directory lost the files of the checkpointed refresh cycle (a new machine or a cleaned temp directory): put refreshStateDir on storage that survives restarts and run the job again from the start.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

@@ -47,9 +47,8 @@ function toJsonValue(value: unknown): JsonValue {
   if (typeof value === 'number') return value;
   if (Array.isArray(value)) return value.map((item: unknown) => toJsonValue(item));
   if (typeof value === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = toJsonValue(item);
-    return out;
+    // fromEntries defines own properties: assigning would turn a "__proto__" key into the prototype.
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toJsonValue(item)]));
   }
   throw replicatorError('REPL_VALUE_INVALID', `JSON.parse returned a ${typeof value}`);
 }

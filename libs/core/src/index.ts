@@ -104,7 +104,7 @@ export type { BackoffOptions, RetryEvent, RetryOptions } from './retry.js';
 export { isTransientError } from './transient-error.js';
 
 // Table selection
-export { planTables } from './table-selection.js';
+export { planTable, planTables } from './table-selection.js';
 export type { TablePlan } from './table-selection.js';
 
 // Presentation
@@ -112,3 +112,7 @@ export { formatBytes } from './format-bytes.js';
 
 // MongoDB refresh positions (issue 8)
 export type { MongoRefreshPosition } from './position.js';
+
+// Schema changes while streaming (issue 6, DDL)
+export { schemaChangeSchema } from './schema-change.js';
+export type { SchemaChange, SchemaChangeColumn, SchemaChangeKind } from './schema-change.js';

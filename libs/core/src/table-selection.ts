@@ -79,28 +79,38 @@ export function planTables(
       }
     }
   }
-  const included = tables.filter(
-    (id) =>
-      (filters.includeTables === undefined ||
-        filters.includeTables.some((s) => inDatabase(s, defaults) && matches(s, id, defaults))) &&
-      !(filters.excludeTables ?? []).some((s) => matches(s, id, defaults)),
-  );
   return Object.freeze(
-    [...included]
+    [...tables]
       .sort((a, b) => tableKey(a).localeCompare(tableKey(b)))
-      .map((id) =>
-        Object.freeze({
-          id,
-          schemaOnly: filters.schemaOnlyTables.some((s) => matches(s, id, defaults)),
-          rowFilters: Object.freeze(
-            filters.tableFilters.filter((f) => matches(f.table, id, defaults)).map((f) => f.where),
-          ),
-          timeFilters: Object.freeze(
-            filters.timeFilters
-              .filter((f) => matches(f.table, id, defaults))
-              .map((f) => Object.freeze({ column: f.column, last: f.last })),
-          ),
-        }),
-      ),
+      .flatMap((id) => planTable(id, filters, defaults) ?? []),
   );
+}
+
+/**
+ * The plan of one table, or `undefined` when the filters leave it out. Unlike
+ * {@link planTables} it does not check that every selector names an existing table: it decides
+ * for a table created while streaming.
+ */
+export function planTable(
+  id: TableId,
+  filters: Filters,
+  defaults: TableDefaults,
+): TablePlan | undefined {
+  const included =
+    (filters.includeTables === undefined ||
+      filters.includeTables.some((s) => inDatabase(s, defaults) && matches(s, id, defaults))) &&
+    !(filters.excludeTables ?? []).some((s) => matches(s, id, defaults));
+  if (!included) return undefined;
+  return Object.freeze({
+    id,
+    schemaOnly: filters.schemaOnlyTables.some((s) => matches(s, id, defaults)),
+    rowFilters: Object.freeze(
+      filters.tableFilters.filter((f) => matches(f.table, id, defaults)).map((f) => f.where),
+    ),
+    timeFilters: Object.freeze(
+      filters.timeFilters
+        .filter((f) => matches(f.table, id, defaults))
+        .map((f) => Object.freeze({ column: f.column, last: f.last })),
+    ),
+  });
 }

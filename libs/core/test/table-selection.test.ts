@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isReplicatorError, loadConfig, planTables, type TableId } from '@database-replicator/core';
+import {
+  isReplicatorError,
+  loadConfig,
+  planTable,
+  planTables,
+  type TableId,
+} from '@database-replicator/core';
 
 const TABLES: TableId[] = [
   { schema: 'public', table: 'orders' },
@@ -69,5 +75,24 @@ describe('planTables', () => {
     expect(shop.map((p) => `${p.id.database}.${p.id.schema}.${p.id.table}`)).toEqual([
       'shop.public.orders',
     ]);
+  });
+});
+
+describe('planTable', () => {
+  it('decides for a table created later by the same filters, without checking selectors', async () => {
+    const filters = await filtersFrom({
+      includeTables: 'orders,missing_yet',
+      schemaOnlyTables: 'missing_yet',
+    });
+    expect(planTable({ schema: 'public', table: 'missing_yet' }, filters, DEFAULTS)).toEqual({
+      id: { schema: 'public', table: 'missing_yet' },
+      schemaOnly: true,
+      rowFilters: [],
+      timeFilters: [],
+    });
+    expect(planTable({ schema: 'public', table: 'other' }, filters, DEFAULTS)).toBeUndefined();
+    const excluded = await filtersFrom({ excludeTables: 'public.tmp' });
+    expect(planTable({ schema: 'public', table: 'tmp' }, excluded, DEFAULTS)).toBeUndefined();
+    expect(planTable({ schema: 'public', table: 'new' }, excluded, DEFAULTS)?.id.table).toBe('new');
   });
 });

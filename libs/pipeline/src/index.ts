@@ -94,3 +94,13 @@ export type { CopySnapshotPage } from './extractor/change-source.js';
 export { repairTable } from './verify/repair-table.js';
 export type { RepairApply, RepairOutcome, RepairSource } from './verify/repair-table.js';
 export type { CopyChunkBatch, LoaderCopyChunk } from './loader/loader-ports.js';
+
+// Refresh mode (issue 8): sources without a change stream compare tables by key and content hash
+export { refreshChanges } from './refresh/refresh-changes.js';
+export type { RefreshContext, RefreshRow, RefreshTable } from './refresh/refresh-changes.js';
+export { RefreshStateStore, addHash } from './refresh/refresh-state-store.js';
+export type {
+  LoadedRefreshState,
+  RefreshState,
+  RefreshStateStoreOptions,
+} from './refresh/refresh-state-store.js';

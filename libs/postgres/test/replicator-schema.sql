@@ -1,5 +1,17 @@
 CREATE SCHEMA _replicator;
 
+CREATE TABLE _replicator.column_changes (
+    schema_name text NOT NULL,
+    table_name text NOT NULL,
+    source_position jsonb NOT NULL,
+    kind text NOT NULL,
+    column_name text NOT NULL,
+    new_name text,
+    default_value jsonb,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT column_changes_kind_check CHECK ((kind = ANY (ARRAY['add_column'::text, 'drop_column'::text, 'rename_column'::text])))
+);
+
 CREATE TABLE _replicator.extractor_checkpoints (
     job_id text NOT NULL,
     extractor_id text NOT NULL,
@@ -48,6 +60,9 @@ CREATE TABLE _replicator.offsets (
     source_position jsonb,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
+
+ALTER TABLE ONLY _replicator.column_changes
+    ADD CONSTRAINT column_changes_pkey PRIMARY KEY (schema_name, table_name, source_position);
 
 ALTER TABLE ONLY _replicator.extractor_checkpoints
     ADD CONSTRAINT extractor_checkpoints_pkey PRIMARY KEY (job_id, extractor_id);

@@ -13,6 +13,8 @@ export async function listEventTopics(bus: Bus, prefix: string): Promise<readonl
 }
 
 function isEventTopic(prefix: string, name: string): boolean {
+  // Most topics of a shared broker belong to other prefixes: no parse (and no error) for them.
+  if (!name.startsWith(`${prefix}.`)) return false;
   try {
     parseEventTopic(prefix, name);
     return true;

@@ -1,6 +1,6 @@
 /**
- * The environment of the PostgreSQL extractor service (`services/extractor-postgres`, `run
- * extractor-postgres`). The extractor talks to the coordinator over NATS and to the bus; it never
+ * The environment of the extractor services (`services/extractor-<kind>`, `run
+ * extractor-<kind>`; one per source kind, each refusing another kind's URL). The extractor talks to the coordinator over NATS and to the bus; it never
  * connects to the target, so `DR_TARGET_URL` is not read.
  *
  * The job id is required (`DR_JOB_ID`) rather than derived: the CLI derives it from the source
@@ -18,6 +18,7 @@ import {
   parseTableListFlag,
   type LogLevel,
   type ReplicatorConfig,
+  type SourceKind,
   type TableSelector,
 } from '@database-replicator/core';
 import type { SnapshotEventMode } from '@database-replicator/pipeline';
@@ -29,6 +30,14 @@ import {
   serviceVariableError,
   type ServiceEnvInput,
 } from './service-env.js';
+
+/** What each kind's extractor reads, for the message refusing another kind's URL. */
+const SOURCE_NAMES: Readonly<Record<SourceKind, string>> = Object.freeze({
+  postgres: 'PostgreSQL (postgresql://)',
+  mysql: 'MySQL/MariaDB (mysql://)',
+  mongodb: 'MongoDB (mongodb://)',
+  sqlite: 'SQLite (a .db/.sqlite/.sqlite3 path or sqlite://)',
+});
 
 /** The extractor's settings; defaults as in `loadServiceEnv` unless said otherwise. */
 export type ExtractorEnv = Readonly<{
@@ -51,7 +60,7 @@ export type ExtractorEnv = Readonly<{
   natsPrefix: string;
   /** `DR_JOB_ID`: required. */
   jobId: string;
-  /** `DR_EXTRACTOR_ID`: names the checkpoint. Default `extractor-postgres`. */
+  /** `DR_EXTRACTOR_ID`: names the checkpoint. Default `extractor-<source kind>`. */
   extractorId: string;
   /** `DR_SNAPSHOT_WORKERS`: tables read at once. Default 2. */
   snapshotWorkers: number;
@@ -67,13 +76,17 @@ export type ExtractorEnv = Readonly<{
  * (Kafka) are required; `DR_TOPIC_PREFIX`, `DR_PARTITIONS`, `DR_NATS_PREFIX`,
  * `DR_EXTRACTOR_ID`, `DR_SNAPSHOT_WORKERS`, `DR_SNAPSHOT_EVENTS`, `DR_CONFIG`, `DR_INCLUDE_TABLES`,
  * `DR_EXCLUDE_TABLES`, `DR_SCHEMA_ONLY_TABLES`, `DR_HTTP_HOST`, `DR_HTTP_PORT`, `DR_LOG_LEVEL`
- * are optional. Reads the `DR_CONFIG` file if set.
+ * are optional. Reads the `DR_CONFIG` file if set. `kind` is the source kind the service reads
+ * (`extractor-<kind>`); a `DR_SOURCE_URL` of another kind is refused.
  *
  * @throws ReplicatorError `REPL_CONFIG_INVALID` naming the variable (URLs never echoed),
  *   `REPL_CONFIG_FILTER_SYNTAX` for a table list, and `loadConfig`'s errors for the source URL
  *   and the config file.
  */
-export async function loadExtractorEnv(env: ServiceEnvInput): Promise<ExtractorEnv> {
+export async function loadExtractorEnv(
+  env: ServiceEnvInput,
+  kind: SourceKind = 'postgres',
+): Promise<ExtractorEnv> {
   const values = parseServiceVariables(env, {
     DR_SOURCE_URL: true,
     DR_BUS: true,
@@ -111,10 +124,10 @@ export async function loadExtractorEnv(env: ServiceEnvInput): Promise<ExtractorE
     configFile: values.DR_CONFIG,
   });
   const { source } = config;
-  if (source?.kind !== 'postgres') {
+  if (source?.kind !== kind) {
     throw serviceVariableError(
       'DR_SOURCE_URL',
-      `names a ${source?.kind ?? 'missing'} source; extractor-postgres reads PostgreSQL (postgresql://)`,
+      `names a ${source?.kind ?? 'missing'} source; extractor-${kind} reads ${SOURCE_NAMES[kind]}`,
     );
   }
   return Object.freeze({
@@ -129,7 +142,8 @@ export async function loadExtractorEnv(env: ServiceEnvInput): Promise<ExtractorE
     natsUrl: new Secret(values.DR_NATS_URL),
     natsPrefix: values.DR_NATS_PREFIX,
     jobId: values.DR_JOB_ID,
-    extractorId: values.DR_EXTRACTOR_ID,
+    // The schema's default names the PostgreSQL service; other kinds default to their own name.
+    extractorId: env.DR_EXTRACTOR_ID === undefined ? `extractor-${kind}` : values.DR_EXTRACTOR_ID,
     snapshotWorkers: values.DR_SNAPSHOT_WORKERS,
     snapshotEvents: values.DR_SNAPSHOT_EVENTS,
   });

@@ -99,3 +99,7 @@ export type { JobLagReading, ReadPipelineStatusOptions } from './status/read-pip
 export { readBusLag, readSlotLag } from './status/pipeline-lag.js';
 export { jobStatusHandler } from './status/job-status-handler.js';
 export { readCoordinatorStatus } from './status/read-coordinator-status.js';
+
+// validate of a MongoDB source, for the CLI (which reaches source libraries through the runtime)
+export { validateMongo } from '@database-replicator/source-mongodb';
+export type { MongoValidationReport } from '@database-replicator/source-mongodb';

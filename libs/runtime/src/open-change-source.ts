@@ -5,10 +5,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import {
+  planTable,
   planTables,
   replicatorError,
   type Logger,
   type ReplicatorConfig,
+  type TableId,
 } from '@database-replicator/core';
 import type { ChangeSource } from '@database-replicator/pipeline';
 import { connectPostgres, databaseOf, listTables } from '@database-replicator/postgres';
@@ -54,6 +56,13 @@ export async function openChangeSource(
         url: source.url,
         name: 'sqlite',
         filters: config.filters,
+        // Used in refresh mode only (a read-only file): one directory per job, reset at its start.
+        refreshStateDir: path.join(
+          os.tmpdir(),
+          'database-replicator',
+          'sqlite-refresh',
+          names.jobId,
+        ),
         logger,
       });
     case 'mongodb':
@@ -79,8 +88,17 @@ async function openMysql(
   logger: Logger,
 ): Promise<ChangeSource> {
   const plan = await planMysqlTables(url, config.filters);
-  const name = mysqlEndpoint(url).database ?? 'mysql';
-  return createMysqlSource({ url, name, tables: plan, logger });
+  const database = mysqlEndpoint(url).database;
+  // A table created while streaming is replicated when the same filters select it.
+  const includeNewTable = (id: TableId) =>
+    planTable(id, config.filters, { schema: database ?? '' });
+  return createMysqlSource({
+    url,
+    name: database ?? 'mysql',
+    tables: plan,
+    includeNewTable,
+    logger,
+  });
 }
 
 async function openPostgres(

@@ -1,6 +1,6 @@
 /**
- * `services/extractor-postgres` and `database-replicator run extractor-postgres`: a PostgreSQL
- * source's snapshot and change stream onto Kafka, checkpointed through the coordinator over
+ * `services/extractor-<kind>` and `database-replicator run extractor-<kind>` (postgres, sqlite,
+ * mongodb, …): one source's snapshot and change stream onto Kafka, checkpointed through the coordinator over
  * NATS, with heartbeats and an HTTP server (`/healthz`, `/readyz` while a run works, `/status`,
  * `/metrics`).
  *
@@ -14,11 +14,11 @@ import {
   formatTableRef,
   type Logger,
   type LoggerOptions,
+  type SourceKind,
 } from '@database-replicator/core';
 import type { ExtractorProgress } from '@database-replicator/pipeline';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { CloseStack } from './close-stack.js';
-import { EXTRACTOR_POSTGRES_CLIENT_ID } from './constants.js';
 import { closeNats, connectNats } from './connect-nats.js';
 import { coordinatorSubjects } from './coordinator-subjects.js';
 import { extractorJobNames, loadExtractorEnv, type ExtractorEnv } from './extractor-env.js';
@@ -35,6 +35,8 @@ import type { ServiceEnvInput } from './service-env.js';
 
 /** Options of {@link runExtractorFromEnv}. */
 export type ExtractorFromEnvOptions = Readonly<{
+  /** The source kind this service reads (`DR_SOURCE_URL` must be one). Default `postgres`. */
+  sourceKind?: SourceKind;
   /** Where log lines go. Default: stderr. */
   logDestination?: LoggerOptions['destination'];
 }>;
@@ -55,10 +57,11 @@ export async function runExtractorFromEnv(
   signal: AbortSignal,
   options: ExtractorFromEnvOptions = {},
 ): Promise<void> {
-  const settings = await loadExtractorEnv(env);
+  const kind = options.sourceKind ?? 'postgres';
+  const settings = await loadExtractorEnv(env, kind);
   const logger: Logger = createLogger({
     level: settings.logLevel,
-    name: 'extractor-postgres',
+    name: `extractor-${kind}`,
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
   const status = new ExtractorStatus(settings.jobId, settings.extractorId);
@@ -75,12 +78,12 @@ export async function runExtractorFromEnv(
     });
     resources.push(() => http.close());
     const nc = await connectNats(settings.natsUrl, {
-      name: `${EXTRACTOR_POSTGRES_CLIENT_ID} ${settings.jobId}/${settings.extractorId}`,
+      name: `${extractorClientId(kind)} ${settings.jobId}/${settings.extractorId}`,
       logger,
       signal,
     });
     resources.push(() => closeNats(nc, logger));
-    await extract(settings, nc, { status, metrics }, signal, logger);
+    await extract({ kind, settings, nc }, { status, metrics }, signal, logger);
   } catch (error) {
     // Stopped while starting (a connect or a backoff wait was cut short): a clean stop.
     if (!signal.aborted) throw error;
@@ -92,8 +95,11 @@ export async function runExtractorFromEnv(
 }
 
 async function extract(
-  settings: ExtractorEnv,
-  nc: NatsConnection,
+  {
+    kind,
+    settings,
+    nc,
+  }: Readonly<{ kind: SourceKind; settings: ExtractorEnv; nc: NatsConnection }>,
   { status, metrics }: Readonly<{ status: ExtractorStatus; metrics: ExtractorMetrics }>,
   signal: AbortSignal,
   logger: Logger,
@@ -127,9 +133,9 @@ async function extract(
   );
   await runExtractorService({
     source: settings.source,
-    sourceKind: 'postgres',
+    sourceKind: kind,
     names: extractorJobNames(jobId, settings.topicPrefix),
-    openBus: () => openBus(settings.bus, { logger, clientId: EXTRACTOR_POSTGRES_CLIENT_ID }),
+    openBus: () => openBus(settings.bus, { logger, clientId: extractorClientId(kind) }),
     store: connectJobStore(nc, { subjectPrefix: subjects.subjectPrefix }),
     extractorId,
     partitions: settings.partitions,
@@ -148,6 +154,11 @@ async function extract(
       metrics.restarted(errorCodeLabel(error));
     },
   });
+}
+
+/** Kafka client id and NATS connection name (`EXTRACTOR_POSTGRES_CLIENT_ID` for postgres). */
+function extractorClientId(kind: SourceKind): string {
+  return `database-replicator-extractor-${kind}`;
 }
 
 function progressFields(progress: ExtractorProgress): Readonly<Record<string, unknown>> {

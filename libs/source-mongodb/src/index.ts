@@ -26,3 +26,11 @@ export { isHistoryLost, streamFailure } from './history-lost.js';
 export { refreshPosition, refreshSequenceOf, resumeTokenOf, streamPosition } from './position.js';
 export { RefreshStateStore, addHash } from './refresh-state.js';
 export type { LoadedRefreshState, RefreshState } from './refresh-state.js';
+
+// validate (issue 8): version, capture mode, privileges
+export { validateMongo } from './validate-mongo.js';
+export type {
+  MongoValidationCheck,
+  MongoValidationReport,
+  ValidateMongoOptions,
+} from './validate-mongo.js';

@@ -29,18 +29,27 @@ export type BinlogSessionOptions = Readonly<{
   connection: ConnectionOptions;
   serverId: number;
   from: BinlogPosition;
-  /** Selected tables by database, for zongji's filter. */
-  includeSchema: Readonly<Record<string, readonly string[]>>;
+  /** Selected tables by database (`true`: every table), for zongji's filter. */
+  includeSchema: Readonly<Record<string, readonly string[] | true>>;
   /** Enum and set members of a table's columns. */
   membersOf: (
     database: string,
     table: string,
   ) => ReadonlyMap<string, readonly string[]> | undefined;
+  /**
+   * The table's column names in table order as of the binlog position being read (DDL followed
+   * so far), or `undefined`.
+   */
+  namesOf: (database: string, table: string) => readonly string[] | undefined;
   onEvent: (event: AnyBinlogEvent) => void;
   onError: (error: unknown) => void;
   onReady: () => void;
   logger: Logger;
 }>;
+
+/** Queries of row transactions; any other query is DDL (or DCL). */
+const TRANSACTION_QUERY =
+  /^(?:BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT|START\s+TRANSACTION|XA\s)/i;
 
 const EVENTS = [
   'rotate',
@@ -79,7 +88,10 @@ export class BinlogSession {
       serverId,
       includeEvents: EVENTS,
       includeSchema: Object.fromEntries(
-        Object.entries(this.#options.includeSchema).map(([db, tables]) => [db, [...tables]]),
+        Object.entries(this.#options.includeSchema).map(([db, tables]) => [
+          db,
+          tables === true ? true : [...tables],
+        ]),
       ),
       ...(byGtid ? { gtidSet: from.gtidSet } : { filename: from.file, position: from.pos }),
     };
@@ -121,11 +133,36 @@ export class BinlogSession {
   #handle(event: AnyBinlogEvent): void {
     if (this.#failed) return;
     try {
-      if (isBinlogEvent(event, 'tablemap')) this.#fixMembers(event);
+      if (isBinlogEvent(event, 'tablemap')) {
+        this.#fixNames(event);
+        this.#fixMembers(event);
+      } else if (isBinlogEvent(event, 'query') && !TRANSACTION_QUERY.test(event.query.trim())) {
+        this.#forgetTableMaps();
+      }
       this.#options.onEvent(event);
     } catch (error) {
       this.#fail(error);
     }
+  }
+
+  /**
+   * Without binlog column metadata zongji reads column names from the catalog when it meets the
+   * table map, which may already show a later RENAME: the names the stream followed are right
+   * for this point of the binlog, by position (when every column is replicated, so positions
+   * agree).
+   */
+  #fixNames(event: BinlogEventByName<'tablemap'>): void {
+    const names = this.#options.namesOf(event.schemaName, event.tableName);
+    const entry = event.tableMap[event.tableId];
+    const columns = entry?.columns;
+    if (names === undefined || entry === undefined || columns === undefined) return;
+    if (names.length !== columns.length || names.length !== event.columnCount) return;
+    names.forEach((name, index) => {
+      const column = columns[index];
+      const schema = entry.columnSchemas[index];
+      if (column !== undefined) column.name = name;
+      if (schema !== undefined) schema.COLUMN_NAME = name;
+    });
   }
 
   #fixMembers(event: BinlogEventByName<'tablemap'>): void {
@@ -138,6 +175,16 @@ export class BinlogSession {
       if (/^enum\b/i.test(schema.COLUMN_TYPE)) schema.ENUM_VALUES = [...list];
       else if (/^set\b/i.test(schema.COLUMN_TYPE)) schema.SET_VALUES = [...list];
     }
+  }
+
+  /**
+   * After DDL, zongji must read the columns again: it keeps a table map's columns while the
+   * table id and column count stay the same, which a RENAME COLUMN keeps. Outside a transaction,
+   * so no row event still needs a map.
+   */
+  #forgetTableMaps(): void {
+    const maps: Record<number, unknown> = this.#zongji.tableMap;
+    for (const id of Object.keys(maps)) Reflect.deleteProperty(maps, id);
   }
 
   #fail(error: unknown): void {

@@ -11,6 +11,10 @@
  * query of a group without BEGIN (DDL) close it. Transactions that change no selected table only
  * advance the resume point.
  *
+ * DDL (a query of a group without BEGIN) is followed (`followDdl`): its schema changes become `s`
+ * events of the transaction and the table's description changes for the rows after it; a table
+ * the statement stops is forgotten, so its later rows are not decoded.
+ *
  * After a reconnect the stream resumes at the last commit; if a split transaction was open, its
  * changes already handed out are recognised by the transaction's id and not handed out again.
  */
@@ -20,6 +24,9 @@ import {
   type ChangeEvent,
   type ChangeOperation,
   type ChangeRow,
+  type SchemaChange,
+  type TableId,
+  type TablePlan,
 } from '@database-replicator/core';
 import {
   GtidSet,
@@ -27,7 +34,9 @@ import {
   type AnyBinlogEvent,
   type BinlogEventByName,
 } from '@vlasky/zongji';
+import { followDdl } from './binlog-ddl.js';
 import { isBinlogEvent } from './binlog-event.js';
+import type { MysqlTimeType } from './config.js';
 import type { DescribedMysqlTable } from './describe-tables.js';
 import { keyOf } from './introspect.js';
 import { encodeMysqlRow } from './mysql-wire-value.js';
@@ -38,8 +47,17 @@ import type { QueuedStep } from './step-queue.js';
 export type BuilderContext = Readonly<{
   /** `source.name` of events. */
   sourceName: string;
-  /** The selected tables by `keyOf(id)`. */
-  tables: ReadonlyMap<string, DescribedMysqlTable>;
+  /**
+   * The selected tables by `keyOf(id)`, as of the last transaction read: DDL updates it, and it
+   * outlives builders (a reconnect resumes after the DDL it followed).
+   */
+  tables: Map<string, DescribedMysqlTable>;
+  /** Target type of TIME columns (added columns are mapped like described ones). */
+  timeType: MysqlTimeType;
+  /** The plan of a table created while streaming; `undefined`: none is selected. */
+  includeNewTable: ((id: TableId) => TablePlan | undefined) | undefined;
+  /** Told about a created table of the selection that cannot be replicated. */
+  onNewTableRefused: (id: TableId, error: unknown) => void;
   maxStepEvents: number;
   now: () => number;
 }>;
@@ -54,6 +72,8 @@ type Change = Readonly<{
   after: ChangeRow | null;
   tsMs: number;
   index: number;
+  /** Set on `s` changes. */
+  schemaChange?: SchemaChange;
 }>;
 
 type OpenTransaction = {
@@ -164,7 +184,32 @@ export class BinlogTransactionBuilder {
     }
     // Inside BEGIN…COMMIT only a closing query ends the transaction (SAVEPOINT does not); a
     // query of a group without BEGIN is DDL, which is its own transaction.
-    return !open.begun || CLOSING_QUERY.test(text) ? this.#commit(event.nextPosition) : [];
+    if (CLOSING_QUERY.test(text)) return this.#commit(event.nextPosition);
+    if (open.begun) return [];
+    this.#ddl(open, event);
+    return this.#commit(event.nextPosition);
+  }
+
+  /** Follows a DDL statement: its schema changes join the transaction. */
+  #ddl(open: OpenTransaction, event: BinlogEventByName<'query'>): void {
+    for (const effect of followDdl(event.query, event.schema, this.#context)) {
+      const { tables } = this.#context;
+      const key = keyOf(effect.before.table.id);
+      if (effect.after === null) tables.delete(key);
+      else tables.set(key, effect.after);
+      for (const schemaChange of effect.changes) {
+        open.changes.push({
+          table: effect.before,
+          op: 's',
+          before: null,
+          after: null,
+          tsMs: event.timestamp,
+          index: open.nextIndex,
+          schemaChange,
+        });
+        open.nextIndex += 1;
+      }
+    }
   }
 
   #rows(event: BinlogEventByName<'writerows' | 'updaterows' | 'deleterows'>): QueuedStep[] {
@@ -270,6 +315,7 @@ export class BinlogTransactionBuilder {
       before: change.before,
       after: change.after,
       op: change.op,
+      ...(change.schemaChange === undefined ? {} : { schema_change: change.schemaChange }),
       ts_ms: now,
       source: Object.freeze({
         connector: 'mysql',

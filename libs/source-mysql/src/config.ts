@@ -7,6 +7,7 @@ import {
   replicatorError,
   type Logger,
   type Secret,
+  type TableId,
   type TablePlan,
 } from '@database-replicator/core';
 import type { ConnectionOptions } from 'mysql2';
@@ -33,6 +34,12 @@ export type MysqlSourceOptions = Readonly<{
    * table found, unfiltered.
    */
   tables?: readonly TablePlan[];
+  /**
+   * The plan of a table created while streaming (CREATE TABLE in the binlog), or `undefined` to
+   * leave it out. Default: with `tables`, none; without, every table of the URL's database (of
+   * every database when the URL names none). Only the databases of the selected tables are read.
+   */
+  includeNewTable?: (id: TableId) => TablePlan | undefined;
   /** Target type of `TIME` columns. Default `time`. */
   timeType?: MysqlTimeType;
   /** Most SQL connections open at once (parallel snapshot readers). Default 4. */
@@ -52,6 +59,8 @@ export type ResolvedMysqlOptions = Readonly<{
   database: string | undefined;
   name: string;
   tables: readonly TablePlan[] | undefined;
+  /** `undefined` when no created table can be selected. */
+  includeNewTable: ((id: TableId) => TablePlan | undefined) | undefined;
   timeType: MysqlTimeType;
   connections: number;
   serverId: number;
@@ -74,16 +83,30 @@ export function resolveMysqlOptions(options: MysqlSourceOptions): ResolvedMysqlO
   if (!Number.isInteger(serverId) || serverId < 1 || serverId > 2 ** 32 - 1) {
     throw invalid('serverId', `must be a whole number in 1..4294967295, got ${serverId}`);
   }
+  const database = mysqlEndpoint(options.url).database;
   return Object.freeze({
     url: options.url,
-    database: mysqlEndpoint(options.url).database,
+    database,
     name: options.name,
     tables: options.tables,
+    includeNewTable: options.includeNewTable ?? newTablesOf(options.tables, database),
     timeType: options.timeType ?? 'time',
     connections,
     serverId,
     logger: options.logger,
   });
+}
+
+/** The default of {@link MysqlSourceOptions.includeNewTable}. */
+function newTablesOf(
+  tables: readonly TablePlan[] | undefined,
+  database: string | undefined,
+): ((id: TableId) => TablePlan | undefined) | undefined {
+  if (tables !== undefined) return undefined;
+  return (id) =>
+    database === undefined || id.schema === database
+      ? Object.freeze({ id, schemaOnly: false, rowFilters: [], timeFilters: [] })
+      : undefined;
 }
 
 /** Where a MySQL URL points; never the password. */

@@ -55,4 +55,20 @@ export type {
 } from './verify/open-mysql-verify.js';
 export type { MysqlChecksummer } from './verify/mysql-checksummer.js';
 export type { MysqlCanonicalKind } from './verify/mysql-canonical-sql.js';
-export { jsonbText } from './verify/jsonb-text.js';
+export { jsonDocumentText, jsonbText } from './verify/jsonb-text.js';
+export { findBinlogProgress } from './verify/binlog-progress.js';
+export type { BinlogReplicationProgress } from './verify/binlog-progress.js';
+
+// DDL while streaming (issue 6)
+export { parseDdlStatement } from './ddl-statement.js';
+export type {
+  AlterClause,
+  DdlColumnDefinition,
+  DdlDefault,
+  DdlPlace,
+  DdlStatement,
+} from './ddl-statement.js';
+
+// COPY-text snapshot (issue 6): driver values straight to COPY fields
+export { mysqlCopyEncoder, columnKindOf as mysqlColumnKind } from './mysql-copy-text.js';
+export type { MysqlCopyEncoder } from './mysql-copy-text.js';

@@ -1,7 +1,8 @@
 /**
  * A MySQL/MariaDB server as a pipeline source (`ChangeSource` of libs/pipeline): tables described
- * for the target, P0 from the binlog, keyset snapshot pages, the binlog stream. One mysql2 pool
- * serves the catalog and the snapshot; each stream opens its own binlog connection.
+ * for the target, P0 from the binlog, keyset snapshot pages (rows or COPY text), the binlog
+ * stream. One mysql2 pool serves the catalog and the snapshot; each stream opens its own binlog
+ * connection.
  */
 import {
   replicatorError,
@@ -13,6 +14,7 @@ import {
 } from '@database-replicator/core';
 import type {
   ChangeSource,
+  CopySnapshotPage,
   SnapshotReadOptions,
   SourceTable,
   SourceTransaction,
@@ -25,6 +27,7 @@ import {
   type MysqlSourceOptions,
   type ResolvedMysqlOptions,
 } from './config.js';
+import { readMysqlCopySnapshot } from './copy-snapshot.js';
 import { describeMysqlTables, planAll, type DescribedMysqlTable } from './describe-tables.js';
 import { introspectMysql, keyOf } from './introspect.js';
 import { mysqlQuery } from './mysql-query.js';
@@ -112,6 +115,18 @@ export class MysqlSource implements ChangeSource {
     after: ChangeKey | null,
     options: SnapshotReadOptions,
   ): AsyncIterable<readonly ChangeRow[]> {
+    yield* readMysqlSnapshot(this.#pool, await this.#find(table), after, options);
+  }
+
+  async *readSnapshotCopy(
+    table: SourceTable,
+    after: ChangeKey | null,
+    options: SnapshotReadOptions,
+  ): AsyncIterable<CopySnapshotPage> {
+    yield* readMysqlCopySnapshot(this.#pool, await this.#find(table), after, options);
+  }
+
+  async #find(table: SourceTable): Promise<DescribedMysqlTable> {
     const described = (await this.#describe()).find(
       (candidate) => keyOf(candidate.table.id) === keyOf(table.id),
     );
@@ -121,7 +136,7 @@ export class MysqlSource implements ChangeSource {
         `${table.id.schema}.${table.id.table} is not a selected table of MySQL source ${this.name}`,
       );
     }
-    yield* readMysqlSnapshot(this.#pool, described, after, options);
+    return described;
   }
 
   async *streamChanges(
@@ -137,6 +152,8 @@ export class MysqlSource implements ChangeSource {
         connection: mysqlConnectionConfig(this.#options.url),
         serverId: this.#options.serverId,
         tables,
+        timeType: this.#options.timeType,
+        includeNewTable: this.#options.includeNewTable,
         logger: this.#options.logger,
       },
       start,

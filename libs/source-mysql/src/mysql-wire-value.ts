@@ -111,16 +111,21 @@ export function encodeMysqlRow(
     try {
       encoded[column.name] = encodeMysqlValue(row[column.name], column);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const code = isReplicatorError(error) ? error.code : 'REPL_VALUE_INVALID';
-      throw replicatorError(code, `Column ${column.name} of ${where}: ${reason}`, {
-        ...(isReplicatorError(error) ? { fix: error.fix } : {}),
-        details: { table: where, column: column.name },
-        cause: error,
-      });
+      throw wrapColumnError(error, column.name, where);
     }
   }
   return Object.freeze(encoded);
+}
+
+/** A value error of {@link encodeMysqlValue} restated with its table and column. */
+export function wrapColumnError(error: unknown, column: string, where: string): Error {
+  const reason = error instanceof Error ? error.message : String(error);
+  const code = isReplicatorError(error) ? error.code : 'REPL_VALUE_INVALID';
+  return replicatorError(code, `Column ${column} of ${where}: ${reason}`, {
+    ...(isReplicatorError(error) ? { fix: error.fix } : {}),
+    details: { table: where, column },
+    cause: error,
+  });
 }
 
 /**

@@ -10,11 +10,14 @@
  */
 import {
   computeBackoffMs,
+  formatTableRef,
   isReplicatorError,
   isTransientError,
   replicatorError,
   type BinlogPosition,
   type Logger,
+  type TableId,
+  type TablePlan,
 } from '@database-replicator/core';
 import type { SourceTransaction } from '@database-replicator/pipeline';
 import type { AnyBinlogEvent } from '@vlasky/zongji';
@@ -32,6 +35,7 @@ import {
   RECONNECT_MYSQL_CODES,
   RECONNECT_MYSQL_ERRNOS,
 } from './constants.js';
+import type { MysqlTimeType } from './config.js';
 import type { DescribedMysqlTable } from './describe-tables.js';
 import { keyOf } from './introspect.js';
 import { ENDED, IDLE, StepQueue } from './step-queue.js';
@@ -42,6 +46,13 @@ export type MysqlStreamContext = Readonly<{
   connection: ConnectionOptions;
   serverId: number;
   tables: readonly DescribedMysqlTable[];
+  /** Target type of TIME columns, for columns DDL adds. */
+  timeType: MysqlTimeType;
+  /**
+   * The plan of a table created while streaming; `undefined`: none is selected. With it, every
+   * table of the selected tables' databases passes zongji's filter.
+   */
+  includeNewTable: ((id: TableId) => TablePlan | undefined) | undefined;
   logger: Logger;
 }>;
 
@@ -81,6 +92,13 @@ export class MysqlBinlogReader {
     this.#builderContext = Object.freeze({
       sourceName: context.sourceName,
       tables: new Map(context.tables.map((table) => [keyOf(table.table.id), table])),
+      timeType: context.timeType,
+      includeNewTable: context.includeNewTable,
+      onNewTableRefused: (id: TableId, error: unknown) =>
+        this.#logger.warn(
+          { err: error, table: formatTableRef(id) },
+          'a table created while streaming cannot be replicated; it is left out',
+        ),
       maxStepEvents: MAX_STEP_EVENTS,
       now: Date.now,
     });
@@ -130,16 +148,24 @@ export class MysqlBinlogReader {
 
   #openSession(): void {
     const tables = this.#context.tables;
-    const includeSchema: Record<string, string[]> = {};
-    for (const { table } of tables) (includeSchema[table.id.schema] ??= []).push(table.id.table);
-    const members = new Map(tables.map((table) => [keyOf(table.table.id), table.members]));
+    const includeSchema: Record<string, string[] | true> = {};
+    const whole = this.#context.includeNewTable !== undefined;
+    for (const { table } of tables) {
+      const listed = includeSchema[table.id.schema] ?? [];
+      includeSchema[table.id.schema] =
+        whole || listed === true ? true : [...listed, table.id.table];
+    }
+    // The builder's tables follow DDL, so enum members are looked up there, not copied.
+    const current = this.#builderContext.tables;
     const from = this.#builder.committed;
     const session: BinlogSession = new BinlogSession({
       connection: this.#context.connection,
       serverId: this.#context.serverId,
       from,
       includeSchema,
-      membersOf: (schema, table) => members.get(keyOf({ schema, table })),
+      membersOf: (schema, table) => current.get(keyOf({ schema, table }))?.members,
+      namesOf: (schema, table) =>
+        current.get(keyOf({ schema, table }))?.columns.map((column) => column.name),
       onEvent: (event) => this.#onEvent(session, event),
       onError: (error) => this.#onError(session, error),
       onReady: () =>

@@ -7,23 +7,16 @@
  */
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  formatTableRef,
-  quoteIdent,
-  quoteTable,
-  replicatorError,
-  type ChangeKey,
-} from '@database-replicator/core';
+import { quoteIdent, quoteTable, type ChangeKey } from '@database-replicator/core';
 import type {
   CopySnapshotPage,
   SnapshotReadOptions,
   SourceTable,
 } from '@database-replicator/pipeline';
-import { toPostgresText } from '@database-replicator/postgres';
 import { to as copyTo } from 'pg-copy-streams';
 import { encodePgWireValue } from './pg-wire-value.js';
-import type { SnapshotContext } from './snapshot.js';
-import { columnKindOf, wireTypeOf, type WireType } from './type-map.js';
+import { resumeKeyTexts, snapshotPageFailed, type SnapshotContext } from './snapshot.js';
+import { wireTypeOf, type WireType } from './type-map.js';
 
 type KeyField = Readonly<{ name: string; index: number; wire: WireType }>;
 
@@ -85,30 +78,17 @@ async function readPage(
       return Buffer.concat(parts).toString('utf8');
     });
   } catch (error) {
-    const name = formatTableRef(table.id);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw replicatorError(
-      'REPL_SOURCE_QUERY_FAILED',
-      `Reading a snapshot page of ${name} in database ${context.database} failed: ${reason}`,
-      { details: { database: context.database, table: name }, cause: error },
-    );
+    throw snapshotPageFailed(context, table, error);
   }
 }
 
 /** The resume key as SQL literals, in the text the target writer would give the values. */
 function keyLiterals(table: SourceTable, fields: readonly KeyField[], after: ChangeKey): string[] {
-  return fields.map((field) => {
-    const value = after[field.name];
-    if (value === undefined) {
-      throw replicatorError(
-        'REPL_VALUE_INVALID',
-        `The snapshot resume key of ${formatTableRef(table.id)} lacks key column ${field.name}`,
-        { details: { table: formatTableRef(table.id), column: field.name } },
-      );
-    }
-    const text = toPostgresText(value, columnKindOf(field.wire));
-    return text === null ? 'NULL' : quoteLiteral(text);
-  });
+  const wireOf = (name: string): WireType =>
+    fields.find((field) => field.name === name)?.wire ?? 'text';
+  return resumeKeyTexts(table, wireOf, after).map((text) =>
+    text === null ? 'NULL' : quoteLiteral(text),
+  );
 }
 
 /** A string literal that means the same whatever standard_conforming_strings says. */

@@ -16,7 +16,7 @@ import {
 import type { SnapshotReadOptions, SourceTable } from '@database-replicator/pipeline';
 import { toPostgresText, type PostgresClientPool } from '@database-replicator/postgres';
 import { encodeTuple, type WireColumn } from './pg-wire-value.js';
-import { columnKindOf, wireTypeOf } from './type-map.js';
+import { columnKindOf, wireTypeOf, type WireType } from './type-map.js';
 
 /** What reading a table's pages needs besides the table. */
 export type SnapshotContext = Readonly<{
@@ -49,7 +49,9 @@ export async function* readSnapshotPages(
   }));
   const where = formatTableRef(table.id);
   const pageRows = Math.max(1, Math.floor(options.pageRows));
-  let lastKey = after === null ? null : keyParameters(table, columns, after);
+  const wireOf = (name: string): WireType =>
+    columns.find((column) => column.name === name)?.wire ?? 'text';
+  let lastKey = after === null ? null : resumeKeyTexts(table, wireOf, after);
   while (options.signal?.aborted !== true) {
     const rows = await readPage(context, table, lastKey, pageRows);
     if (rows.length === 0) return;
@@ -82,20 +84,34 @@ async function readPage(
     );
     return result.rows;
   } catch (error) {
-    const name = formatTableRef(table.id);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw replicatorError(
-      'REPL_SOURCE_QUERY_FAILED',
-      `Reading a snapshot page of ${name} in database ${context.database} failed: ${reason}`,
-      { details: { database: context.database, table: name }, cause: error },
-    );
+    throw snapshotPageFailed(context, table, error);
   }
 }
 
-/** The resume key as text parameters, decoded the way the target writer decodes values. */
-function keyParameters(
+/** `REPL_SOURCE_QUERY_FAILED` for a snapshot page of `table` that could not be read. */
+export function snapshotPageFailed(
+  context: SnapshotContext,
   table: SourceTable,
-  columns: readonly WireColumn[],
+  error: unknown,
+): Error {
+  const name = formatTableRef(table.id);
+  const reason = error instanceof Error ? error.message : String(error);
+  return replicatorError(
+    'REPL_SOURCE_QUERY_FAILED',
+    `Reading a snapshot page of ${name} in database ${context.database} failed: ${reason}`,
+    { details: { database: context.database, table: name }, cause: error },
+  );
+}
+
+/**
+ * The resume key as PostgreSQL text, one per key column, decoded the way the target writer
+ * decodes values.
+ *
+ * @throws ReplicatorError `REPL_VALUE_INVALID` when `after` lacks a key column.
+ */
+export function resumeKeyTexts(
+  table: SourceTable,
+  wireOf: (column: string) => WireType,
   after: ChangeKey,
 ): (string | null)[] {
   return table.keyColumns.map((name) => {
@@ -107,8 +123,7 @@ function keyParameters(
         { details: { table: formatTableRef(table.id), column: name } },
       );
     }
-    const wire = columns.find((column) => column.name === name)?.wire ?? 'text';
-    return toPostgresText(value, columnKindOf(wire));
+    return toPostgresText(value, columnKindOf(wireOf(name)));
   });
 }
 

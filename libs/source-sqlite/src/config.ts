@@ -1,6 +1,8 @@
 /**
  * Options of a SQLite source, with their defaults. Validated once, then frozen and passed down.
  */
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import {
   replicatorError,
@@ -35,7 +37,24 @@ export type SqliteSourceOptions = Readonly<{
   heartbeatIntervalMs?: number;
   /** How long a statement waits for a writer's lock before failing, ms. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * How changes are captured: `triggers` (a changelog and triggers in the file), `refresh` (no
+   * writes to the file: every `refreshIntervalMs` each table is compared with the target's
+   * state; deletes are found only then), or `auto`: triggers, unless the file cannot be written
+   * when the job starts. Default `auto`.
+   */
+  capture?: SqliteCaptureMode;
+  /** Refresh mode: pause between two comparisons, ms. Default 5000. */
+  refreshIntervalMs?: number;
+  /**
+   * Refresh mode: the directory of the refresh state, on storage that survives restarts; a job's
+   * start empties it. Default: a directory per file under the system's temporary directory.
+   */
+  refreshStateDir?: string;
 }>;
+
+/** See {@link SqliteSourceOptions.capture}. */
+export type SqliteCaptureMode = 'auto' | 'triggers' | 'refresh';
 
 /** {@link SqliteSourceOptions} with every default filled in. */
 export type SqliteSourceConfig = Readonly<{
@@ -49,6 +68,9 @@ export type SqliteSourceConfig = Readonly<{
   maxBatchRows: number;
   heartbeatIntervalMs: number;
   busyTimeoutMs: number;
+  capture: SqliteCaptureMode;
+  refreshIntervalMs: number;
+  refreshStateDir: string;
 }>;
 
 export const SQLITE_SOURCE_DEFAULTS = Object.freeze({
@@ -56,6 +78,7 @@ export const SQLITE_SOURCE_DEFAULTS = Object.freeze({
   maxBatchRows: 1000,
   heartbeatIntervalMs: 1000,
   busyTimeoutMs: 5000,
+  refreshIntervalMs: 5000,
 });
 
 /**
@@ -80,7 +103,26 @@ export function resolveSqliteSourceConfig(options: SqliteSourceOptions): SqliteS
     maxBatchRows: positive('maxBatchRows', options.maxBatchRows),
     heartbeatIntervalMs: positive('heartbeatIntervalMs', options.heartbeatIntervalMs),
     busyTimeoutMs: positive('busyTimeoutMs', options.busyTimeoutMs),
+    capture: captureMode(options.capture),
+    refreshIntervalMs: positive('refreshIntervalMs', options.refreshIntervalMs),
+    refreshStateDir: options.refreshStateDir ?? defaultStateDir(file, options.name),
   });
+}
+
+function captureMode(value: SqliteCaptureMode | undefined): SqliteCaptureMode {
+  const mode = value ?? 'auto';
+  if (!['auto', 'triggers', 'refresh'].includes(mode)) {
+    throw invalidOption('capture', 'auto, triggers or refresh');
+  }
+  return mode;
+}
+
+/** One directory per file and source name, so two sources never share a state. */
+function defaultStateDir(file: string, name: string): string {
+  const digest = createHash('sha256')
+    .update(`${path.resolve(file)}\n${name}`)
+    .digest('hex');
+  return path.join(os.tmpdir(), 'database-replicator', 'sqlite-refresh', digest.slice(0, 16));
 }
 
 function positive(key: keyof typeof SQLITE_SOURCE_DEFAULTS, value: number | undefined): number {

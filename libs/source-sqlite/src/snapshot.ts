@@ -17,6 +17,9 @@ import { sqliteCall } from './open-sqlite.js';
 import { keyBindValues } from './snapshot-key.js';
 import { encodeSqliteValue, isSqliteValue, type SqliteValue } from './sqlite-wire-value.js';
 
+/** Called with each page's stored rows before the page is handed out (refresh mode records them). */
+export type PageRecorder = (rows: readonly (readonly unknown[])[]) => Promise<void>;
+
 /**
  * Reads `table` after `after` (from the start when `null`, or when the stored key cannot
  * position the scan; see snapshot-key.ts), in pages of at most `options.pageRows` rows.
@@ -30,7 +33,28 @@ export async function* readSqliteSnapshot(
   table: SqliteTableInfo,
   after: ChangeKey | null,
   options: SnapshotReadOptions,
+  record?: PageRecorder,
 ): AsyncGenerator<readonly ChangeRow[]> {
+  for (const rows of readSqlitePages(db, file, table, after, options)) {
+    const page = rows.map((row) => encodeRow(row, table));
+    if (record !== undefined) await record(rows);
+    yield page;
+  }
+}
+
+/**
+ * The stored rows of each page (values in `table.columns` order), as the JSON and the COPY
+ * snapshot share them; the scan resumes after the last row of each page.
+ *
+ * @throws ReplicatorError `REPL_SQLITE_QUERY_FAILED` when a page query fails.
+ */
+export function* readSqlitePages(
+  db: Database.Database,
+  file: string,
+  table: SqliteTableInfo,
+  after: ChangeKey | null,
+  options: SnapshotReadOptions,
+): Generator<readonly (readonly unknown[])[]> {
   const keyColumns = table.keyColumns.map((name) => columnNamed(table, name));
   const keyIndexes = keyColumns.map((column) => table.columns.indexOf(column));
   const { first, next } = pageStatements(db, table, keyColumns);
@@ -41,14 +65,10 @@ export async function* readSqliteSnapshot(
     const rows = sqliteCall(file, `reading a snapshot page of table "${table.name}"`, () =>
       (lastKey === undefined ? first : next).all(...bind, options.pageRows),
     );
-    const page: ChangeRow[] = [];
-    let last: readonly unknown[] = [];
-    for (const row of rows) {
-      last = Array.isArray(row) ? row : [];
-      page.push(encodeRow(last, table));
-    }
+    const page = rows.filter((row): row is unknown[] => Array.isArray(row));
     if (page.length > 0) yield page;
     if (page.length < options.pageRows) return;
+    const last = page[page.length - 1] ?? [];
     lastKey = keyIndexes.map((index) => storedValue(last[index], table));
   }
 }
@@ -73,7 +93,7 @@ function pageStatements(
 }
 
 /** One row of a page (better-sqlite3 `raw` rows are arrays in select order). */
-function encodeRow(values: readonly unknown[], table: SqliteTableInfo): ChangeRow {
+export function encodeRow(values: readonly unknown[], table: SqliteTableInfo): ChangeRow {
   const row: Record<string, JsonValue> = {};
   const { columns } = table;
   for (let index = 0; index < columns.length; index += 1) {
@@ -85,7 +105,8 @@ function encodeRow(values: readonly unknown[], table: SqliteTableInfo): ChangeRo
   return row;
 }
 
-function storedValue(value: unknown, table: SqliteTableInfo): SqliteValue {
+/** A stored value, checked: better-sqlite3 returns nothing else. */
+export function storedValue(value: unknown, table: SqliteTableInfo): SqliteValue {
   if (isSqliteValue(value)) return value;
   throw new TypeError(`a value read from "${table.name}" is not a SQLite value`);
 }

@@ -1,13 +1,16 @@
 /**
  * A SQLite file as a pipeline source (`ChangeSource`). States: created → described (tables read,
- * connections opened lazily) → capturing (startPosition installed the changelog and triggers)
- * → closed. Reads use a read-only connection; only startPosition and acknowledge open the file
- * for writing.
+ * connections opened lazily) → capturing (startPosition installed the changelog and triggers,
+ * or, in refresh mode, emptied the refresh state) → closed. Reads use a read-only connection;
+ * only startPosition and acknowledge of the trigger mode open the file for writing. The capture
+ * mode of a restarted job is the one it started with: triggers when the changelog exists.
  */
 import type Database from 'better-sqlite3';
 import {
+  isReplicatorError,
   planTables,
   replicatorError,
+  tableKey,
   type ChangeKey,
   type ChangeRow,
   type ReplicatorConfig,
@@ -16,11 +19,18 @@ import {
 } from '@database-replicator/core';
 import type {
   ChangeSource,
+  CopySnapshotPage,
+  RefreshStateStore,
   SnapshotReadOptions,
   SourceTable,
   SourceTransaction,
 } from '@database-replicator/pipeline';
-import { currentSequence, installCaptureOn, pruneChangelog } from './capture.js';
+import {
+  currentSequence,
+  installCaptureOn,
+  isCaptureInstalled,
+  pruneChangelog,
+} from './capture.js';
 import {
   resolveSqliteSourceConfig,
   type SqliteSourceConfig,
@@ -32,9 +42,11 @@ import {
   listSqliteTables,
   type SqliteTableInfo,
 } from './introspect.js';
+import { readSqliteCopySnapshot } from './copy-snapshot.js';
 import { openSqlite, sqliteCall, type SqliteAccess } from './open-sqlite.js';
 import { sequenceOf, sqlitePosition } from './position.js';
-import { readSqliteSnapshot } from './snapshot.js';
+import { refreshEntries, refreshSqliteChanges, sqliteRefreshStateStore } from './refresh.js';
+import { readSqliteSnapshot, type PageRecorder } from './snapshot.js';
 import { streamSqliteChanges } from './stream.js';
 
 const NO_FILTERS: ReplicatorConfig['filters'] = Object.freeze({
@@ -52,10 +64,13 @@ export class SqliteChangeSource implements ChangeSource {
   readonly #connections = new Map<SqliteAccess, Database.Database>();
   #tables: ReadonlyMap<string, SqliteTableInfo> | undefined;
   #described: readonly SourceTable[] | undefined;
+  #mode: 'triggers' | 'refresh' | undefined;
+  readonly #store: RefreshStateStore;
   #closed = false;
 
   constructor(config: SqliteSourceConfig) {
     this.#config = config;
+    this.#store = sqliteRefreshStateStore(config.refreshStateDir);
     this.name = config.name;
     this.database = config.database;
   }
@@ -86,8 +101,33 @@ export class SqliteChangeSource implements ChangeSource {
     return this.#described;
   }
 
-  /** Installs capture for the described tables and returns the newest changelog sequence (P0). */
+  /**
+   * Installs capture for the described tables and returns the newest changelog sequence (P0); in
+   * refresh mode (chosen, or `auto` on a file that cannot be written) empties the refresh state
+   * and returns cycle 0.
+   */
   async startPosition(): Promise<SourcePosition> {
+    const { capture, logger, path: file, refreshIntervalMs } = this.#config;
+    if (capture !== 'refresh') {
+      try {
+        return await this.#installCapture();
+      } catch (error) {
+        const readOnly =
+          isReplicatorError(error, 'REPL_SQLITE_READ_ONLY') ||
+          isReplicatorError(error, 'REPL_SQLITE_OPEN_FAILED');
+        if (capture === 'triggers' || !readOnly) throw error;
+        logger.warn(
+          { file, refreshIntervalMs },
+          'sqlite source is read-only: refresh mode, comparing every table with the target every refreshIntervalMs; deletes are found only at refresh time',
+        );
+      }
+    }
+    await this.#store.reset();
+    this.#mode = 'refresh';
+    return sqlitePosition(0n);
+  }
+
+  async #installCapture(): Promise<SourcePosition> {
     const tables = await this.#tableInfos();
     const db = this.#connection('write');
     const { path: file, logger } = this.#config;
@@ -99,6 +139,7 @@ export class SqliteChangeSource implements ChangeSource {
         })
         .immediate(),
     );
+    this.#mode = 'triggers';
     logger.info({ file, tables: tables.size, position }, 'sqlite change capture installed');
     return position;
   }
@@ -109,15 +150,22 @@ export class SqliteChangeSource implements ChangeSource {
     options: SnapshotReadOptions,
   ): AsyncGenerator<readonly ChangeRow[]> {
     if (table.schemaOnly) return;
-    const info = (await this.#tableInfos()).get(table.id.table);
-    if (info === undefined) {
-      throw replicatorError(
-        'REPL_SQLITE_TABLE_UNSUPPORTED',
-        `SQLite table "${table.id.table}" is not among the source's described tables`,
-        { details: { table: table.id.table } },
-      );
-    }
-    yield* readSqliteSnapshot(this.#connection('read'), this.#config.path, info, after, options);
+    const info = await this.#tableInfo(table);
+    const db = this.#connection('read');
+    const record = await this.#recorder(table, info);
+    yield* readSqliteSnapshot(db, this.#config.path, info, after, options, record);
+  }
+
+  async *readSnapshotCopy(
+    table: SourceTable,
+    after: ChangeKey | null,
+    options: SnapshotReadOptions,
+  ): AsyncGenerator<CopySnapshotPage> {
+    if (table.schemaOnly) return;
+    const info = await this.#tableInfo(table);
+    const db = this.#connection('read');
+    const record = await this.#recorder(table, info);
+    yield* readSqliteCopySnapshot(db, this.#config.path, info, after, options, record);
   }
 
   async *streamChanges(
@@ -126,6 +174,19 @@ export class SqliteChangeSource implements ChangeSource {
   ): AsyncGenerator<SourceTransaction> {
     const tables = await this.#tableInfos();
     const { path: file, name, database, schema } = this.#config;
+    if ((await this.#captureMode()) === 'refresh') {
+      const context = {
+        db: this.#connection('read'),
+        file,
+        origin: { name, database, schema },
+        tables,
+        store: this.#store,
+        intervalMs: this.#config.refreshIntervalMs,
+        pageRows: this.#config.maxBatchRows,
+      };
+      yield* refreshSqliteChanges(context, sequenceOf(from), signal);
+      return;
+    }
     yield* streamSqliteChanges(
       {
         db: this.#connection('read'),
@@ -141,9 +202,13 @@ export class SqliteChangeSource implements ChangeSource {
     );
   }
 
-  /** Prunes the changelog up to `position` (keeping its newest row). */
+  /** Prunes the changelog up to `position` (keeping its newest row), or the refresh state files. */
   async acknowledge(position: SourcePosition): Promise<void> {
     const sequence = sequenceOf(position);
+    if ((await this.#captureMode()) === 'refresh') {
+      await this.#store.prune(sequence);
+      return;
+    }
     const db = this.#connection('write');
     const pruned = sqliteCall(this.#config.path, 'pruning the changelog', () =>
       pruneChangelog(db, sequence),
@@ -155,6 +220,37 @@ export class SqliteChangeSource implements ChangeSource {
     this.#closed = true;
     for (const db of [...this.#connections.values()].reverse()) db.close();
     this.#connections.clear();
+  }
+
+  /** The mode the job started with: set by startPosition, or read from the file on a restart. */
+  async #captureMode(): Promise<'triggers' | 'refresh'> {
+    if (this.#mode === undefined) {
+      const { capture, path: file } = this.#config;
+      const db = this.#connection('read');
+      const installed = sqliteCall(file, 'looking for the changelog', () => isCaptureInstalled(db));
+      this.#mode =
+        capture === 'refresh' || (capture === 'auto' && !installed) ? 'refresh' : 'triggers';
+    }
+    return this.#mode;
+  }
+
+  /** Refresh mode records every snapshot page's keys and hashes before it is handed out. */
+  async #recorder(table: SourceTable, info: SqliteTableInfo): Promise<PageRecorder | undefined> {
+    if ((await this.#captureMode()) !== 'refresh') return undefined;
+    const key = tableKey(table.id);
+    return (rows) => this.#store.appendSnapshot(key, refreshEntries(rows, info));
+  }
+
+  async #tableInfo(table: SourceTable): Promise<SqliteTableInfo> {
+    const info = (await this.#tableInfos()).get(table.id.table);
+    if (info === undefined) {
+      throw replicatorError(
+        'REPL_SQLITE_TABLE_UNSUPPORTED',
+        `SQLite table "${table.id.table}" is not among the source's described tables`,
+        { details: { table: table.id.table } },
+      );
+    }
+    return info;
   }
 
   async #tableInfos(): Promise<ReadonlyMap<string, SqliteTableInfo>> {

@@ -16,7 +16,8 @@ async function run(argv: string[], env: Record<string, string> = {}) {
   return { code, stdout, stderr };
 }
 
-const KNOWN = 'coordinator, extractor-postgres, loader';
+const KNOWN =
+  'coordinator, extractor-postgres, extractor-mysql, extractor-sqlite, extractor-mongodb, loader';
 
 describe('run <service>', () => {
   it('names the services it runs when none is given', async () => {
@@ -35,7 +36,7 @@ describe('run <service>', () => {
   });
 
   it('says which planned services do not exist yet', async () => {
-    const { code, stderr } = await run(['run', 'extractor-mysql']);
+    const { code, stderr } = await run(['run', 'verifier']);
     expect(code).toBe(EXIT.usage);
     expect(stderr).toContain('REPL_NOT_IMPLEMENTED');
     expect(stderr).toContain(KNOWN);
@@ -53,6 +54,11 @@ describe('run <service>', () => {
     [
       'extractor-postgres',
       { DR_SOURCE_URL: 'postgresql://u:pw-9@h/db', DR_JOB_ID: 'j', DR_NATS_URL: 'nats://h:4222' },
+      'DR_BUS',
+    ],
+    [
+      'extractor-mysql',
+      { DR_SOURCE_URL: 'mysql://u:pw-9@h/db', DR_JOB_ID: 'j', DR_NATS_URL: 'nats://h:4222' },
       'DR_BUS',
     ],
   ])('starts %s from its variables and reports a missing one', async (service, env, variable) => {

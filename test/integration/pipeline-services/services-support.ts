@@ -22,7 +22,13 @@ const bin = (name: string): string =>
 /** How a service is started: its own bin, or the CLI's `run <service>`. */
 export type Launch = 'bin' | 'cli';
 
-export type ServiceName = 'coordinator' | 'loader' | 'extractor-postgres';
+export type ServiceName =
+  | 'coordinator'
+  | 'loader'
+  | 'extractor-postgres'
+  | 'extractor-mysql'
+  | 'extractor-sqlite'
+  | 'extractor-mongodb';
 
 /** One parsed JSON log line of a child. */
 export type LogLine = Readonly<Record<string, unknown>>;
@@ -56,6 +62,14 @@ export function serviceEnv(
   const common = { DR_HTTP_PORT: '0', DR_LOG_LEVEL: 'info' };
   const bus = `kafka://${requiredEnv('KAFKA_BROKERS')}`;
   const nats = { DR_NATS_URL: requiredEnv('NATS_URL'), DR_NATS_PREFIX: deployment.natsPrefix };
+  const extractor = {
+    DR_SOURCE_URL: urls.sourceUrl,
+    DR_BUS: bus,
+    DR_TOPIC_PREFIX: deployment.topicPrefix,
+    DR_JOB_ID: deployment.jobId,
+    DR_PARTITIONS: '3',
+    ...nats,
+  };
   const byService: Record<ServiceName, Record<string, string>> = {
     coordinator: { DR_TARGET_URL: urls.targetUrl, ...nats },
     loader: {
@@ -65,14 +79,10 @@ export function serviceEnv(
       DR_CONSUMER_GROUP: deployment.group,
       DR_TOPIC_POLL_MS: '500',
     },
-    'extractor-postgres': {
-      DR_SOURCE_URL: urls.sourceUrl,
-      DR_BUS: bus,
-      DR_TOPIC_PREFIX: deployment.topicPrefix,
-      DR_JOB_ID: deployment.jobId,
-      DR_PARTITIONS: '3',
-      ...nats,
-    },
+    'extractor-postgres': extractor,
+    'extractor-mysql': extractor,
+    'extractor-sqlite': extractor,
+    'extractor-mongodb': extractor,
   };
   return { ...common, ...byService[service], ...extra };
 }

@@ -24,10 +24,10 @@ describeWithServices(['postgres'], 'postgres writer: _replicator migrations', ()
         migrateReplicatorSchema(first),
         migrateReplicatorSchema(second),
       ]);
-      expect(results.map((r) => r.applied).sort()).toEqual([[], [1, 2]]);
-      expect(results.map((r) => r.latest)).toEqual([2, 2]);
+      expect(results.map((r) => r.applied).sort()).toEqual([[], [1, 2, 3]]);
+      expect(results.map((r) => r.latest)).toEqual([3, 3]);
       const again = await migrateReplicatorSchema(first);
-      expect(again).toEqual({ applied: [], latest: 2 });
+      expect(again).toEqual({ applied: [], latest: 3 });
     } finally {
       await first.close();
       await second.close();
@@ -36,6 +36,7 @@ describeWithServices(['postgres'], 'postgres writer: _replicator migrations', ()
     expect(rows).toEqual([
       { id: 1, name: '000001.sql' },
       { id: 2, name: '000002.sql' },
+      { id: 3, name: '000003.sql' },
     ]);
     const columns = await dbs.target(
       `SELECT column_name, data_type FROM information_schema.columns
@@ -55,19 +56,22 @@ describeWithServices(['postgres'], 'postgres writer: _replicator migrations', ()
     const dir = await mkdtemp(join(tmpdir(), 'writer-migrate-'));
     const client = await connectPostgres(new Secret(dbs.targetUrl));
     try {
-      const shipped = new URL('../../../libs/postgres/sql/000001.sql', import.meta.url);
-      await writeFile(join(dir, '000001.sql'), await readFile(shipped, 'utf8'));
-      await writeFile(join(dir, '000002.sql'), 'CREATE TABLE _replicator.extra (x int);');
-      await writeFile(join(dir, '000003.sql'), 'SELECT * FROM no_such_table;');
+      // The shipped files (applied by the test above), then one more, then a failing one.
+      for (const name of ['000001.sql', '000002.sql', '000003.sql']) {
+        const shipped = new URL(`../../../libs/postgres/sql/${name}`, import.meta.url);
+        await writeFile(join(dir, name), await readFile(shipped, 'utf8'));
+      }
+      await writeFile(join(dir, '000004.sql'), 'CREATE TABLE _replicator.extra (x int);');
+      await writeFile(join(dir, '000005.sql'), 'SELECT * FROM no_such_table;');
       const directory = pathToFileURL(`${dir}/`);
       await expect(migrateReplicatorSchema(client, { sqlDirectory: directory })).rejects.toThrow(
         expect.objectContaining({
           code: 'REPL_WRITER_MIGRATION_FAILED',
-          message: expect.stringContaining('000003.sql'),
+          message: expect.stringContaining('000005.sql'),
         }),
       );
       const { rows } = await dbs.target('SELECT id FROM _replicator.migrations ORDER BY id');
-      expect(rows).toEqual([{ id: 1 }, { id: 2 }]);
+      expect(rows).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }, { id: 4 }]);
     } finally {
       await client.close();
       await rm(dir, { recursive: true, force: true });

@@ -4,11 +4,21 @@
  * the snapshot, applied to PostgreSQL through applyChangeBatch, and every target cell compared
  * with the documented PostgreSQL value. The same rows inserted, updated and deleted after the
  * start position come through the binlog with the snapshot's exact encodings, and apply to the
- * same target values.
+ * same target values. The COPY-text snapshot gives the JSON path's exact fields and keys.
  */
 import { randomBytes } from 'node:crypto';
-import type { ChangeEvent, ChangeRow } from '@database-replicator/core';
-import type { SourceTable } from '@database-replicator/pipeline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  quoteIdent,
+  quoteTable,
+  type ChangeEvent,
+  type ChangeRow,
+} from '@database-replicator/core';
+import type { SourceTable, TargetColumnDefinition } from '@database-replicator/pipeline';
+import { copyTextField, toPostgresText } from '@database-replicator/postgres';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { MysqlSource } from '@database-replicator/source-mysql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices } from '../../support/describe-with-services.js';
@@ -240,6 +250,49 @@ describeWithServices(['mariadb', 'postgres'], 'MySQL source: type coverage', () 
     expect(table.columns.find((column) => column.name === 'id')?.nullable).toBe(false);
   });
 
+  it('gives, through COPY text, exactly the cells and keys of the JSON snapshot path', async () => {
+    // Escapes COPY must write: tab, line breaks and backslashes in text and json.
+    await mysqlDb.query(
+      `INSERT INTO types (id, c_text, c_varchar, c_json, c_blob) VALUES (6, 'a\\tb\\nc\\\\d\\re', 'x\\ty', '{"k": "v\\\\\\\\t\\\\n"}', x'5c090a')`,
+    );
+    try {
+      const rows = await readAll(source, table, 2);
+      const pages = [];
+      for await (const page of source.readSnapshotCopy(table, null, { pageRows: 2 }))
+        pages.push(page);
+      expect(pages.map((page) => page.keys.length)).toEqual([2, 2, 2]);
+      const keys = pages.flatMap((page) => page.keys);
+      expect(keys).toEqual(rows.map((row) => ({ id: row['id'] })));
+      // Line by line and field by field, what the loader writes for the JSON path's wire values.
+      const lines = pages
+        .map((page) => page.copy)
+        .join('')
+        .split('\n');
+      expect(lines.pop()).toBe('');
+      expect(lines.map((line) => line.split('\t'))).toEqual(
+        rows.map((row) => table.columns.map((column) => loaderField(row, column))),
+      );
+
+      const viaJson = { ...table, id: { ...table.id, table: 'types_json' } };
+      const viaCopy = { ...table, id: { ...table.id, table: 'types_copy' } };
+      await target.createTable(viaJson);
+      await target.createTable(viaCopy);
+      const start = await source.startPosition();
+      await target.apply(
+        viaJson,
+        rows.map((row) => snapshotEvent(viaJson, row, start)),
+      );
+      await copyInto(target.client, viaCopy, pages.map((page) => page.copy).join(''));
+      const copied = await target.textRows(viaCopy);
+      expect(copied).toEqual(await target.textRows(viaJson));
+      expect(copied.slice(0, 5)).toEqual(
+        Object.entries(CASES).map(([id, values]) => expectedRow(Number(id), values)),
+      );
+    } finally {
+      await mysqlDb.query('DELETE FROM types WHERE id = 6');
+    }
+  });
+
   it('copies every cell by snapshot as documented, and streams the same rows with the same encodings', async () => {
     const start = await source.startPosition();
     const snapshot = await readAll(source, table, 2);
@@ -355,3 +408,25 @@ describeWithServices(['mariadb', 'postgres'], 'MySQL source: type coverage', () 
     }
   });
 });
+
+/** The COPY field the loader writes for `row`'s wire value of `column` (apply-copy-chunks). */
+function loaderField(row: ChangeRow, column: TargetColumnDefinition): string {
+  const kind =
+    column.type === 'bytea'
+      ? 'bytea'
+      : column.type === 'jsonb'
+        ? 'json'
+        : column.type.endsWith('[]')
+          ? 'array'
+          : 'scalar';
+  return copyTextField(toPostgresText(row[column.name] ?? null, kind));
+}
+
+/** Loads COPY text into `table` as the copy-chunk writer does. */
+async function copyInto(client: pg.Client, table: SourceTable, copy: string): Promise<void> {
+  const columns = table.columns.map((column) => quoteIdent(column.name)).join(', ');
+  await pipeline(
+    Readable.from([copy]),
+    client.query(copyFrom(`COPY ${quoteTable(table.id)} (${columns}) FROM STDIN`)),
+  );
+}

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger, isReplicatorError, quoteIdent } from '@database-replicator/core';
 import type { SourceTable } from '@database-replicator/pipeline';
-import type { PostgresClient } from '@database-replicator/postgres';
+import { copyTextField, toPostgresText, type PostgresClient } from '@database-replicator/postgres';
 import { createSqliteSource } from '@database-replicator/source-sqlite';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
@@ -150,6 +150,53 @@ describeWithServices(['postgres'], 'SQLite source: type coverage', () => {
     }
   });
 
+  it('gives as COPY text exactly what the loader makes of the JSON snapshot rows', async () => {
+    const source = createSqliteSource({
+      url: file,
+      name: 'types',
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      const tables = await source.describeTables();
+      const table = tables.find((candidate) => candidate.id.table === 'types_snapshot');
+      if (table === undefined) throw new Error('types_snapshot was not described');
+      let expected = '';
+      const expectedKeys: unknown[] = [];
+      for await (const page of source.readSnapshot(table, null, { pageRows: 3 })) {
+        for (const row of page) {
+          const fields = table.columns.map((column) =>
+            copyTextField(
+              toPostgresText(
+                row[column.name] ?? null,
+                column.type === 'bytea' ? 'bytea' : 'scalar',
+              ),
+            ),
+          );
+          expected += `${fields.join('\t')}\n`;
+          expectedKeys.push({ id: row['id'] });
+        }
+      }
+      let copy = '';
+      const keys: unknown[] = [];
+      const pages: number[] = [];
+      for await (const page of source.readSnapshotCopy(table, null, { pageRows: 3 })) {
+        copy += page.copy;
+        keys.push(...page.keys);
+        pages.push(page.keys.length);
+      }
+      expect(pages).toEqual([3, 1]);
+      expect(copy).toBe(expected);
+      expect(keys).toEqual(expectedKeys);
+      const resumed: unknown[] = [];
+      for await (const page of source.readSnapshotCopy(table, { id: '2' }, { pageRows: 3 })) {
+        resumed.push(...page.keys);
+      }
+      expect(resumed).toEqual([{ id: '3' }, { id: '4' }]);
+    } finally {
+      await source.close();
+    }
+  });
+
   it('stops with a coded error naming table and column for a value its type cannot hold', async () => {
     sqlite.exec(`CREATE TABLE bad_dates (id INTEGER PRIMARY KEY, at DATETIME);
       INSERT INTO bad_dates VALUES (1, '2024-01-01'), (2, 'next tuesday');`);
@@ -176,6 +223,15 @@ describeWithServices(['postgres'], 'SQLite source: type coverage', () => {
         caught = error;
       }
       expect(isReplicatorError(caught, 'REPL_SQLITE_VALUE_INVALID')).toBe(true);
+      let copyError: unknown;
+      try {
+        for await (const page of source.readSnapshotCopy(table, null, { pageRows: 10 })) {
+          expect(page).toBeDefined();
+        }
+      } catch (error) {
+        copyError = error;
+      }
+      expect(isReplicatorError(copyError, 'REPL_SQLITE_VALUE_INVALID')).toBe(true);
       const message = caught instanceof Error ? caught.message : '';
       expect(message).toContain('"bad_dates"');
       expect(message).toContain('"at"');

@@ -104,3 +104,42 @@ function message(
 ): ExtractorMessage {
   return { key: messageKey(keyColumns, row), value: serializeChangeEvent(event) };
 }
+
+/** Per partition count: one message key per partition that lands on it. */
+const partitionKeys = new Map<number, readonly string[]>();
+
+/**
+ * A schema change (`s` event) as one message per partition of the table's topic: each partition
+ * holds its rows in order, so each needs the change between its rows before and after it (the
+ * writer applies it once and skips the copies). Keys are chosen to land on each partition.
+ */
+export function schemaChangeMessages(
+  event: ChangeEvent,
+  partitions: number,
+  partitionForKey: (key: string, partitions: number) => number,
+): ExtractorMessage[] {
+  const value = serializeChangeEvent(event);
+  return keysForPartitions(partitions, partitionForKey).map((key) => ({ key, value }));
+}
+
+function keysForPartitions(
+  partitions: number,
+  partitionForKey: (key: string, partitions: number) => number,
+): readonly string[] {
+  const cached = partitionKeys.get(partitions);
+  if (cached !== undefined) return cached;
+  const keys: string[] = [];
+  let found = 0;
+  // murmur2 spreads consecutive keys evenly: a few times `partitions` tries find every partition.
+  for (let n = 0; found < partitions; n += 1) {
+    const key = `{"schema_change":${n}}`;
+    const partition = partitionForKey(key, partitions);
+    if (keys[partition] === undefined) {
+      keys[partition] = key;
+      found += 1;
+    }
+  }
+  const frozen = Object.freeze(keys);
+  partitionKeys.set(partitions, frozen);
+  return frozen;
+}

@@ -3,13 +3,26 @@
  * and only once the bus acknowledged them is the batch's last resume point checkpointed and then
  * acknowledged to the source (ARCHITECTURE §4). A crash between the send and the checkpoint makes
  * the restarted extractor resend; the loader skips resent events by their source position.
+ *
+ * Schema changes (`s` events) go to every partition of their table's topic, after the batch
+ * before them was sent (so an in-process bus, whose `beforeCheckpoint` waits for the loader, has
+ * applied every row before a change when the change arrives); `stop_table` ones stop their table
+ * (schema-change-events.ts).
  */
-import { formatTableRef, type SourcePosition } from '@database-replicator/core';
+import { formatTableRef, type ChangeEvent, type SourcePosition } from '@database-replicator/core';
 import type { SourceTable, SourceTransaction } from './change-source.js';
-import { eventMessages, tableIdKey, tableTopic } from './event-builder.js';
+import { eventMessages, schemaChangeMessages, tableTopic } from './event-builder.js';
 import { isDurable } from './durability.js';
 import type { ExtractorOptions } from './extractor-options.js';
 import type { ExtractorMessage, ExtractorProducer } from './extractor-ports.js';
+import {
+  createdTable,
+  hasSchemaChange,
+  recordStoppedTables,
+  registerCreatedTables,
+  stoppedBy,
+  type StoppedTable,
+} from './schema-change-events.js';
 
 const DEFAULT_MAX_EVENTS = 5000;
 const DEFAULT_FLUSH_MS = 200;
@@ -51,6 +64,7 @@ export async function forwardChanges(
       }
       if (step.done === true) break;
       next = steps.next();
+      if (!batch.isEmpty() && hasSchemaChange(step.value)) await flush();
       batch.add(step.value);
       const heartbeat = step.value.events.length === 0 && step.value.resumeFrom !== null;
       if (heartbeat || batch.size() >= maxEvents) await flush();
@@ -61,6 +75,11 @@ export async function forwardChanges(
     await producer.close();
   }
   return { events: batch.sentEvents(), position: batch.checkpoint() };
+}
+
+/** A table as events name it, as a map key (cheaper than quoting: this runs per event). */
+function eventTableKey(schema: string, table: string): string {
+  return `${schema}\u0000${table}`;
 }
 
 const DEADLINE = Symbol('deadline');
@@ -80,7 +99,12 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typ
 /** Messages gathered per topic, in order, with the last checkpointable position among them. */
 class StreamBatch {
   readonly #options: ExtractorOptions;
-  readonly #tables: ReadonlyMap<string, SourceTable>;
+  /** Selected tables by {@link eventTableKey}, with their topics (computed once: this runs per event). */
+  readonly #tables: Map<string, { table: SourceTable; topic: string }>;
+  /** Tables stopped by DDL since the last send. */
+  #stopped: StoppedTable[] = [];
+  /** Tables created while streaming since the last send: registered before it. */
+  #created: SourceTable[] = [];
   #messages = new Map<string, ExtractorMessage[]>();
   #size = 0;
   #resumeFrom: SourcePosition | undefined;
@@ -90,22 +114,38 @@ class StreamBatch {
 
   constructor(options: ExtractorOptions, tables: readonly SourceTable[], from: SourcePosition) {
     this.#options = options;
-    this.#tables = new Map(tables.map((table) => [tableIdKey(table.id), table]));
+    this.#tables = new Map(
+      tables.map((table) => [
+        eventTableKey(table.id.schema, table.id.table),
+        { table, topic: tableTopic(options.topicPrefix, options.source, table) },
+      ]),
+    );
     this.#checkpoint = from;
   }
 
   add(step: SourceTransaction): void {
     for (const event of step.events) {
       const id = { schema: event.source.schema ?? event.source.db, table: event.source.table };
-      const table = this.#tables.get(tableIdKey(id));
+      const selected = this.#tables.get(eventTableKey(id.schema, id.table)) ?? this.#create(event);
       // The publication (or binlog filter) selects tables; an event of another table is ignored.
-      if (table === undefined) {
+      if (selected === undefined) {
         this.#options.logger.debug({ table: formatTableRef(id) }, 'change of an unselected table');
         continue;
       }
-      const topic = tableTopic(this.#options.topicPrefix, this.#options.source, table);
+      const { table, topic } = selected;
+      const stopped = event.op === 's' ? stoppedBy(table.id, event) : undefined;
+      if (stopped !== undefined) {
+        this.#tables.delete(eventTableKey(id.schema, id.table));
+        this.#stopped.push(stopped);
+        continue;
+      }
       const list = this.#messages.get(topic) ?? [];
-      list.push(...eventMessages(event, table.keyColumns));
+      const { partitions, partitionForKey } = this.#options;
+      list.push(
+        ...(event.op === 's'
+          ? schemaChangeMessages(event, partitions, partitionForKey)
+          : eventMessages(event, table.keyColumns)),
+      );
       this.#messages.set(topic, list);
       this.#size += 1;
       this.#lastEventAt = event.source.ts_ms;
@@ -114,7 +154,20 @@ class StreamBatch {
   }
 
   isEmpty(): boolean {
-    return this.#size === 0 && this.#resumeFrom === undefined;
+    return this.#size === 0 && this.#resumeFrom === undefined && this.#stopped.length === 0;
+  }
+
+  /** Selects the table a `create_table` change creates (the source selected it). */
+  #create(event: ChangeEvent): { table: SourceTable; topic: string } | undefined {
+    const table = createdTable(event);
+    if (table === undefined) return undefined;
+    const selected = {
+      table,
+      topic: tableTopic(this.#options.topicPrefix, this.#options.source, table),
+    };
+    this.#tables.set(eventTableKey(table.id.schema, table.id.table), selected);
+    this.#created.push(table);
+    return selected;
   }
 
   size(): number {
@@ -123,7 +176,13 @@ class StreamBatch {
 
   /** Sends everything gathered. @returns The position to checkpoint, if the batch has one. */
   async send(producer: ExtractorProducer): Promise<SourcePosition | undefined> {
+    // The target table and the topic exist before the first event of the table is sent.
+    await registerCreatedTables(this.#options, this.#created);
+    this.#created = [];
     for (const [topic, messages] of this.#messages) await producer.send(topic, messages);
+    // Before the checkpoint passes the statement: after a crash the resend records it again.
+    await recordStoppedTables(this.#options, this.#stopped);
+    this.#stopped = [];
     this.#sent += this.#size;
     const position = this.#resumeFrom;
     this.#messages = new Map();

@@ -31,8 +31,9 @@ export type PostgresRepairSource = Readonly<{
   close(): Promise<void>;
 }>;
 
+/** The select-list expression of `column` of the table aliased `t`. */
 function selectItem(column: TargetColumn): string {
-  const name = quoteIdent(column.name);
+  const name = `t.${quoteIdent(column.name)}`;
   // encode() breaks base64 into lines of 76 characters.
   if (column.kind === 'bytea') return `translate(encode(${name}, 'base64'), E'\\n', '')`;
   return `${name}::text`;
@@ -57,7 +58,7 @@ async function readRows(
     .join(' AND ');
   const unnest = keyColumns.map((_, i) => `$${i + 1}::text[]`).join(', ');
   const aliases = keyColumns.map((_, i) => `k${i}`).join(', ');
-  const items = columns.map((c, i) => `t.${selectItem(c)} AS c${i}`).join(', ');
+  const items = columns.map((c, i) => `${selectItem(c)} AS c${i}`).join(', ');
   const sql = `SELECT ${items} FROM ${quoteTable(table)} t JOIN unnest(${unnest}) AS u(${aliases}) ON ${join}`;
   const params = keyColumns.map((_, i) => keys.map((key) => key[i] ?? null));
   const { rows } = await client.query<Record<string, string | null>>(sql, params);

@@ -3,13 +3,33 @@
  * the bus offsets it covers, which gives an exactly-once effect without bus transactions
  * (ARCHITECTURE §4, §6): lock the partitions' stored offsets, skip what is below them, collapse
  * per key, truncate if asked, delete, upsert per column set, advance the offsets, commit.
+ *
+ * A batch with schema changes (`s` events) is split at them: the rows before a change are
+ * written, the change is applied (DDL, idempotent), the table's shape is read again, and the rows
+ * after it are written with the new shape, all in the same transaction as the offsets. Rows
+ * that still name a column renamed or dropped by a change applied from another partition are
+ * translated (column-history.ts).
  */
 import { quoteTable } from '@database-replicator/core';
 import type pg from 'pg';
 import type { ApplyResult, ChangeBatch } from './change-batch.js';
 import { inApplyTransaction } from './apply-transaction.js';
 import { advancePartitionOffsets, lockPartitionOffsets } from './partition-offsets.js';
-import { partitionKey, planChangeBatch, type ChangePlan } from './plan-change-batch.js';
+import { applySchemaChange } from './apply-schema-change.js';
+import {
+  hasStaleShape,
+  readColumnHistory,
+  recordColumnChange,
+  translateStaleRows,
+} from './column-history.js';
+import {
+  partitionKey,
+  planChangeBatch,
+  type ChangePlan,
+  type PartitionAdvance,
+  type StoredPartition,
+} from './plan-change-batch.js';
+import { planSchemaStep, recordAdvances, segmentsOf } from './schema-change-segments.js';
 import { TargetTableShapeCache, type TargetTableShape } from './target-table-shape.js';
 import { columnOf, deleteKeys, upsertRows } from './upsert-rows.js';
 
@@ -36,11 +56,111 @@ export async function applyChangeBatch(
   if (batch.events.length === 0) {
     return Object.freeze({ applied: 0, skipped: 0, upserts: 0, deletes: 0 });
   }
-  const shape = await (options.shapes ?? new TargetTableShapeCache()).get(client, batch.table);
+  const shapes = options.shapes ?? new TargetTableShapeCache();
+  const shape = await shapes.get(client, batch.table);
   for (const column of batch.keyColumns) columnOf(shape, column);
-  return inApplyTransaction(client, batch.table, `${batch.events.length} change events`, () =>
-    applyInTransaction(client, batch, shape),
+  const what = `${batch.events.length} change events`;
+  if (!batch.events.some((item) => item.event.op === 's')) {
+    return inApplyTransaction(client, batch.table, what, () =>
+      applyInTransaction(client, batch, shape),
+    );
+  }
+  // The shape read inside the transaction is the changed one: whatever the outcome, the next
+  // batch reads it again (a rolled-back change must not stay cached).
+  shapes.forget(batch.table);
+  try {
+    return await inApplyTransaction(client, batch.table, what, () =>
+      applySegmentsInTransaction(client, batch, shape),
+    );
+  } finally {
+    shapes.forget(batch.table);
+  }
+}
+
+async function applySegmentsInTransaction(
+  client: pg.ClientBase,
+  batch: ChangeBatch,
+  initial: TargetTableShape,
+): Promise<ApplyResult> {
+  const stored = await lockPartitionOffsets(client, batch.consumerGroup, partitionsOf(batch));
+  const running = new Map<string, StoredPartition>(stored);
+  const merged = new Map<string, PartitionAdvance>();
+  let shape = initial;
+  const totals = { applied: 0, skipped: 0, upserts: 0, deletes: 0 };
+  let segments = 0;
+  for (const segment of segmentsOf(batch.events)) {
+    if (segment.kind === 'schema') {
+      const step = planSchemaStep(batch, segment.item, running);
+      if (step.apply) {
+        shape = await applySchemaChange(client, batch.table, segment.change);
+        const { position } = segment.item.event.source;
+        await recordColumnChange(client, batch.table, segment.change, position);
+      }
+      if (step.apply) totals.applied += 1;
+      else totals.skipped += 1;
+      if (step.advance !== undefined) recordAdvances([step.advance], running, merged);
+      continue;
+    }
+    const part: ChangeBatch = { ...batch, events: segment.events };
+    const plan = await planForShape(client, part, running, shape);
+    // Staging tables live until the commit: each segment needs names of its own.
+    const written = await writePlan(client, part, shape, plan, `_replicator_stage_${segments}_`);
+    segments += 1;
+    totals.applied += plan.applied;
+    totals.skipped += plan.skipped;
+    totals.upserts += written.upserts;
+    totals.deletes += written.deletes;
+    recordAdvances(plan.advances, running, merged);
+  }
+  const advances = [...merged.values()].sort((a, b) =>
+    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
   );
+  await advancePartitionOffsets(client, batch.consumerGroup, advances);
+  return Object.freeze(totals);
+}
+
+/**
+ * Plans `batch`; when a row does not have the table's shape, plans it again with the rows
+ * translated through the table's column changes (a genuinely unknown column still fails in
+ * `columnOf`).
+ */
+async function planForShape(
+  client: pg.ClientBase,
+  batch: ChangeBatch,
+  stored: ReadonlyMap<string, StoredPartition>,
+  shape: TargetTableShape,
+): Promise<ChangePlan> {
+  const plan = planChangeBatch(batch, stored);
+  if (!hasStaleShape(plan.upserts, shape)) return plan;
+  const history = await readColumnHistory(client, batch.table);
+  if (history.length === 0) return plan;
+  const events = translateStaleRows(batch.events, history, shape);
+  return planChangeBatch({ ...batch, events }, stored);
+}
+
+function partitionsOf(batch: ChangeBatch): { topic: string; partition: number }[] {
+  const partitions = new Map(
+    batch.events.map((item) => [
+      partitionKey(item.topic, item.partition),
+      { topic: item.topic, partition: item.partition },
+    ]),
+  );
+  return [...partitions.values()];
+}
+
+/** Truncate, deletes and upserts of one plan. */
+async function writePlan(
+  client: pg.ClientBase,
+  batch: ChangeBatch,
+  shape: TargetTableShape,
+  plan: ChangePlan,
+  stagePrefix: string,
+): Promise<{ upserts: number; deletes: number }> {
+  for (const group of plan.upserts) group.columns.forEach((name) => columnOf(shape, name));
+  if (plan.truncate) await client.query(`TRUNCATE ${quoteTable(batch.table)}`);
+  const deletes = await deleteKeys(client, shape, batch.keyColumns, plan.deletes);
+  const upserts = await writeUpserts(client, batch, shape, plan, stagePrefix);
+  return { upserts, deletes };
 }
 
 async function applyInTransaction(
@@ -48,19 +168,10 @@ async function applyInTransaction(
   batch: ChangeBatch,
   shape: TargetTableShape,
 ): Promise<ApplyResult> {
-  const partitions = new Map(
-    batch.events.map((item) => [
-      partitionKey(item.topic, item.partition),
-      { topic: item.topic, partition: item.partition },
-    ]),
-  );
-  const stored = await lockPartitionOffsets(client, batch.consumerGroup, [...partitions.values()]);
-  const plan = planChangeBatch(batch, stored);
-  for (const group of plan.upserts) group.columns.forEach((name) => columnOf(shape, name));
-  if (plan.truncate) await client.query(`TRUNCATE ${quoteTable(batch.table)}`);
+  const stored = await lockPartitionOffsets(client, batch.consumerGroup, partitionsOf(batch));
+  const plan = await planForShape(client, batch, stored, shape);
   // After collapsing every key appears once, so deletes and upserts never touch the same row.
-  const deletes = await deleteKeys(client, shape, batch.keyColumns, plan.deletes);
-  const upserts = await writeUpserts(client, batch, shape, plan);
+  const { upserts, deletes } = await writePlan(client, batch, shape, plan, '_replicator_stage_');
   await advancePartitionOffsets(client, batch.consumerGroup, plan.advances);
   return Object.freeze({ applied: plan.applied, skipped: plan.skipped, upserts, deletes });
 }
@@ -70,16 +181,11 @@ async function writeUpserts(
   batch: ChangeBatch,
   shape: TargetTableShape,
   plan: ChangePlan,
+  stagePrefix: string,
 ): Promise<number> {
   let written = 0;
   for (const [index, group] of plan.upserts.entries()) {
-    written += await upsertRows(
-      client,
-      shape,
-      batch.keyColumns,
-      group,
-      `_replicator_stage_${index}`,
-    );
+    written += await upsertRows(client, shape, batch.keyColumns, group, `${stagePrefix}${index}`);
   }
   return written;
 }

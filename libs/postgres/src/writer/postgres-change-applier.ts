@@ -59,10 +59,11 @@ export function createPostgresChangeApplier(
       return result;
     },
     keyColumnsOf: async (table: TableId): Promise<readonly string[] | undefined> => {
-      const id = quoteTable(table);
+      // Asked for every message: a plain key, not the quoted name, finds the cached answer.
+      const id = `${table.database ?? ''}\u0000${table.schema}\u0000${table.table}`;
       const cached = keys.get(id);
       if (cached !== undefined) return cached;
-      const found = await readPrimaryKey(client, id);
+      const found = await readPrimaryKey(client, quoteTable(table));
       if (found !== undefined) keys.set(id, found);
       return found;
     },

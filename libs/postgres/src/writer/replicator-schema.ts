@@ -22,3 +22,9 @@ export const OFFSETS_TABLE: TableId = Object.freeze({
 // pg_advisory_xact_lock key serialising migrations across processes: 'DRMIGRAT' as ASCII, an
 // arbitrary constant that must simply never change.
 export const MIGRATION_LOCK_KEY = '4923082319793897812';
+
+/** Column additions, renames and drops applied from schema changes, with their positions. */
+export const COLUMN_CHANGES_TABLE: TableId = Object.freeze({
+  schema: REPLICATOR_SCHEMA,
+  table: 'column_changes',
+});

@@ -7,11 +7,11 @@
  * jsonb prints it and hashes (the slower path, docs/verify.md).
  */
 import { createHash } from 'node:crypto';
-import { parseExactJson, quoteMysqlIdent, type TableId } from '@database-replicator/core';
+import { quoteMysqlIdent, type TableId } from '@database-replicator/core';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { mysqlQuery } from '../mysql-query.js';
 import type { MysqlWireColumn } from '../mysql-wire-value.js';
-import { jsonbText } from './jsonb-text.js';
+import { jsonDocumentText } from './jsonb-text.js';
 import { mysqlCanonicalPiece, mysqlCanonicalText, mysqlKeyText } from './mysql-canonical-sql.js';
 import { mysqlKeyOrder, mysqlRangeWhere, type MysqlKeyRange } from './mysql-range-sql.js';
 
@@ -37,8 +37,9 @@ export type MysqlChecksummerOptions = Readonly<{
 
 const SEPARATOR = '\u001f';
 
+/** The first 60 bits of the MD5 of `text`, as PostgreSQL's `('x' || substr(md5(t), 1, 15))::bit(60)::bigint`. */
 function hashOf(text: string): bigint {
-  return BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 15)}`);
+  return createHash('md5').update(text, 'utf8').digest().readBigUInt64BE(0) >> 4n;
 }
 
 function cellText(value: unknown): string | null {
@@ -49,9 +50,9 @@ function cellText(value: unknown): string | null {
 
 function jsonPiece(raw: string | null): string {
   if (raw === null) return 'N';
-  const value = parseExactJson(raw);
+  const text = jsonDocumentText(raw);
   // A JSON null document is replicated as SQL NULL.
-  return value === null ? 'N' : `v${jsonbText(value)}`;
+  return text === null ? 'N' : `v${text}`;
 }
 
 /** Creates the checksummer of one MySQL table. */

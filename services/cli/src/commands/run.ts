@@ -5,7 +5,7 @@
  * `services/<name>` main; its JSON log lines go to stderr. SIGINT/SIGTERM stop it cleanly and
  * the exit code is 0, as the service binaries do.
  */
-import { replicatorError } from '@database-replicator/core';
+import { replicatorError, type SourceKind } from '@database-replicator/core';
 import {
   runCoordinatorFromEnv,
   runExtractorFromEnv,
@@ -17,18 +17,29 @@ type ServiceRunner = (ctx: CommandContext) => Promise<unknown>;
 
 const logDestination = (ctx: CommandContext) => ({ write: (line: string) => ctx.io.stderr(line) });
 
+/** `extractor-<kind>`: the same service for every source kind, refusing another kind's URL. */
+const extractor =
+  (sourceKind: SourceKind): ServiceRunner =>
+  (ctx) =>
+    runExtractorFromEnv(ctx.io.env, ctx.signal, {
+      sourceKind,
+      logDestination: logDestination(ctx),
+    });
+
 /** The services this binary runs. */
 const SERVICES: Readonly<Record<string, ServiceRunner>> = Object.freeze({
   coordinator: (ctx) =>
     runCoordinatorFromEnv(ctx.io.env, ctx.signal, { logDestination: logDestination(ctx) }),
-  'extractor-postgres': (ctx) =>
-    runExtractorFromEnv(ctx.io.env, ctx.signal, { logDestination: logDestination(ctx) }),
+  'extractor-postgres': extractor('postgres'),
+  'extractor-mysql': extractor('mysql'),
+  'extractor-sqlite': extractor('sqlite'),
+  'extractor-mongodb': extractor('mongodb'),
   loader: (ctx) =>
     runLoaderFromEnv(ctx.io.env, ctx.signal, { logDestination: logDestination(ctx) }),
 });
 
 /** Services of the design (CLI.md) that do not exist yet. */
-const PLANNED = new Set(['extractor-mysql', 'extractor-mongodb', 'extractor-sqlite', 'verifier']);
+const PLANNED = new Set(['verifier']);
 
 const KNOWN = Object.keys(SERVICES).join(', ');
 

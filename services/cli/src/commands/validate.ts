@@ -3,7 +3,8 @@
  * row per check (status, what was found, the fix), or the report as JSON with --json. Exits 0
  * when no check failed (warnings allowed) and 1 when one did; an unreachable server is a failed
  * check, not an error. A PostgreSQL source is checked with its target; a MySQL/MariaDB source
- * gets the binlog and privilege checks of libs/source-mysql.
+ * gets the binlog and privilege checks of libs/source-mysql; a MongoDB source the version,
+ * capture-mode and privilege checks of libs/source-mongodb.
  */
 import {
   isReplicatorError,
@@ -13,6 +14,7 @@ import {
   type TablePlan,
 } from '@database-replicator/core';
 import { validatePostgres, type ValidationReport } from '@database-replicator/postgres';
+import { validateMongo } from '@database-replicator/runtime';
 import { planMysqlTables, validateMysql } from '@database-replicator/source-mysql';
 import { requireEndpoints } from '../endpoints.js';
 import { EXIT, type CommandHandler } from '../command-context.js';
@@ -33,11 +35,13 @@ export const runValidate: CommandHandler = async ({ config, io, logger }) => {
   } else if (source.kind === 'mysql') {
     const tables = await mysqlTables(source.url, config);
     report = await validateMysql(source.url, tables === undefined ? {} : { tables });
+  } else if (source.kind === 'mongodb') {
+    report = await validateMongo(source.url, { filters: config.filters });
   } else {
     throw replicatorError(
       'REPL_NOT_IMPLEMENTED',
-      `validate supports PostgreSQL and MySQL/MariaDB sources so far, not ${source.kind} (${source.redactedUrl})`,
-      { fix: 'Use a postgresql:// or mysql:// source, or follow the project issues.' },
+      `validate supports PostgreSQL, MySQL/MariaDB and MongoDB sources so far, not ${source.kind} (${source.redactedUrl})`,
+      { fix: 'Use a postgresql://, mysql:// or mongodb:// source, or follow the project issues.' },
     );
   }
   io.stdout(config.json ? renderJson(report) : renderReport(report));

@@ -12,15 +12,23 @@ import {
   type TableId,
   type TableSelector,
 } from '@database-replicator/core';
-import type { RepairSource, VerifyTableInput } from '@database-replicator/pipeline';
+import type {
+  RepairSource,
+  ReplicationProgress,
+  VerifyTableInput,
+} from '@database-replicator/pipeline';
 import {
+  createClientPool,
   databaseOf,
   openCanonicalTarget,
   openPostgresRepairSource,
   openPostgresVerify,
-  type PostgresReplicationProgress,
 } from '@database-replicator/postgres';
-import { openMysqlVerify, type MysqlVerifyTable } from '@database-replicator/source-mysql';
+import {
+  findBinlogProgress,
+  openMysqlVerify,
+  type MysqlVerifyTable,
+} from '@database-replicator/source-mysql';
 
 type Endpoint = NonNullable<ReplicatorConfig['source']>;
 
@@ -29,7 +37,7 @@ export type VerifyRun = Readonly<{
   inputs: readonly VerifyTableInput[];
   /** Table ids by report name, for repair. */
   ids: ReadonlyMap<string, TableId>;
-  progress: PostgresReplicationProgress | null;
+  progress: ReplicationProgress | null;
   /** Opens the source side of repair (closed with the run). */
   repairSource(): Promise<RepairSource>;
   close(): Promise<void>;
@@ -118,15 +126,25 @@ async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
     throw error;
   }
   const opened = target;
+  // A pipeline applying this source's binlog into the target: mismatches wait for it.
+  const progressPool = createClientPool(options.target.url, { size: 1, logger: options.logger });
+  const closeAll = async () => {
+    await Promise.all([source.close(), opened.close(), progressPool.close()]);
+  };
+  let progress: ReplicationProgress | null;
+  try {
+    progress = await findBinlogProgress(() => source.position(), progressPool, options.logger);
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
   const inputs = source.tables.map((table) => mysqlInput(table, opened.describe(table)));
   return Object.freeze({
     inputs,
     ids: new Map(source.tables.map((t) => [t.table, t.id])),
-    progress: null,
+    progress,
     repairSource: () => Promise.resolve(source),
-    close: async () => {
-      await Promise.all([source.close(), opened.close()]);
-    },
+    close: closeAll,
   });
 }
 

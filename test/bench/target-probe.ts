@@ -1,8 +1,9 @@
 /**
  * Looks for rows on a target database whatever tool wrote it: tables are found by name in any
  * schema (pgloader uses the MySQL database's name, others `public`), keys by the SQL column
- * names, which MongoDB documents carry as fields too (`id`, `order_id`). order_items only exist
- * for SQL sources (MongoDB embeds them in orders).
+ * names, which MongoDB documents carry as fields too (`id`, `order_id`): our MongoDB layout keeps
+ * them inside the `document` jsonb in canonical Extended JSON (`{"$numberInt": "5"}`).
+ * order_items only exist for SQL sources (MongoDB embeds them in orders).
  */
 import { escapeIdentifier, type Client } from 'pg';
 import { findTableSchema, qualified } from './pg-db.js';
@@ -53,12 +54,12 @@ export async function sentinelsVisible(
     if (schema === undefined) return false; // not created yet
     const columns = await columnsOf(client, schema, probe.table);
     const where = probe.keys.map(([column], i) => {
-      if (!columns.has(column))
+      if (!columns.has(column) && !columns.has('document'))
         throw new Error(
           `target table ${schema}.${probe.table} has no column ${column} to find the sentinel row by`,
         );
       // Untyped parameters take the column's type, so the key index is used whatever that type is.
-      return `${escapeIdentifier(column)} = $${i + 1}`;
+      return `${keyExpression(columns, column)} = $${i + 1}`;
     });
     const r = await client.query(
       `SELECT 1 FROM ${qualified(schema, probe.table)} WHERE ${where.join(' AND ')} LIMIT 1`,
@@ -73,9 +74,18 @@ export async function sentinelsVisible(
 export async function ordersKey(client: Client): Promise<{ table: string; key: string }> {
   const schema = await findTableSchema(client, 'orders');
   if (schema === undefined) throw new Error('the target has no orders table');
-  if (!(await columnsOf(client, schema, 'orders')).has('id'))
+  const columns = await columnsOf(client, schema, 'orders');
+  if (!columns.has('id') && !columns.has('document'))
     throw new Error(`target table ${schema}.orders has no id column`);
-  return { table: qualified(schema, 'orders'), key: escapeIdentifier('id') };
+  const key = keyExpression(columns, 'id');
+  return { table: qualified(schema, 'orders'), key: columns.has('id') ? key : `(${key})::bigint` };
+}
+
+/** The column, or the field of that name in a `document` jsonb (Extended JSON numbers unwrapped). */
+function keyExpression(columns: ReadonlySet<string>, column: string): string {
+  if (columns.has(column)) return escapeIdentifier(column);
+  const field = `'${column.replace(/'/g, "''")}'`;
+  return `coalesce(document->${field}->>'$numberInt', document->${field}->>'$numberLong', document->>${field})`;
 }
 
 /**

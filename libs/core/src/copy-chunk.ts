@@ -110,7 +110,8 @@ export function serializeCopyChunk(
   return `{"op":"r","source":${JSON.stringify(source)},"ts_ms":${tsMs},"columns":${JSON.stringify(columns)},"row_count":${rowCount}}\n${copy}`;
 }
 
-function countLines(text: string): number {
+/** Lines of COPY text: its raw line breaks (an escaped one is `\\n`, never a raw one). */
+export function countLines(text: string): number {
   let lines = 0;
   for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
   return lines;

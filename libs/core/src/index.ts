@@ -80,7 +80,12 @@ export {
   snapshotChunkEvents,
 } from './snapshot-chunk.js';
 export type { SnapshotChunk } from './snapshot-chunk.js';
-export { isCopyChunkMessage, parseCopyChunk, serializeCopyChunk } from './copy-chunk.js';
+export {
+  countLines,
+  isCopyChunkMessage,
+  parseCopyChunk,
+  serializeCopyChunk,
+} from './copy-chunk.js';
 export type { CopyChunk } from './copy-chunk.js';
 export { decodeEventMessage } from './event-message.js';
 export type { EventMessage } from './event-message.js';

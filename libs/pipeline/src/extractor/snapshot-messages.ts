@@ -4,6 +4,7 @@
  * chunk key's partition — a row's history stays in one partition, in order, either way.
  */
 import {
+  countLines,
   serializeChangeEvent,
   serializeCopyChunk,
   serializeSnapshotChunk,
@@ -141,10 +142,4 @@ function splitLines(text: string, maxBytes: number): [number, string][] {
     from = end;
   }
   return pieces;
-}
-
-function countLines(text: string): number {
-  let lines = 0;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines += 1;
-  return lines;
 }

@@ -98,6 +98,12 @@ export function connectJobStore(
       const payload = { jobId, table, phase, ...(error === undefined ? {} : { error }) };
       await call('setTablePhase', payload, RESULT_SCHEMAS.setTablePhase);
     },
+    failedTables: async (jobId) =>
+      Object.freeze(
+        (await call('failedTables', { jobId }, RESULT_SCHEMAS.failedTables)).map((t) =>
+          Object.freeze(t),
+        ),
+      ),
     listJobs: async () =>
       Object.freeze((await call('listJobs', {}, RESULT_SCHEMAS.listJobs)).map(freezeSummary)),
     async listJobTables(jobId) {

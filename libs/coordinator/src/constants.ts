@@ -25,6 +25,7 @@ export const JOB_STORE_CALLS = Object.freeze({
   claimSnapshotTable: 'snapshot.claim',
   saveSnapshotProgress: 'snapshot.progress',
   setTablePhase: 'table.phase',
+  failedTables: 'tables.failed',
   listJobs: 'status.jobs',
   listJobTables: 'status.tables',
 } as const);

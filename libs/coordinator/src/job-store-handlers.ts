@@ -50,6 +50,10 @@ export function jobStoreHandlers(
       await store.setTablePhase(r.jobId, r.table, r.phase, r.error);
       return null;
     },
+    failedTables: async (payload, subject) => {
+      const r = parseRequest(s.failedTables, payload, subject);
+      return store.failedTables(r.jobId);
+    },
     listJobs: async (payload, subject) => {
       parseRequest(s.listJobs, payload, subject);
       return store.listJobs();

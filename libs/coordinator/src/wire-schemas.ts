@@ -62,6 +62,7 @@ export const REQUEST_SCHEMAS = Object.freeze({
     phase: phaseSchema,
     error: z.string().optional(),
   }),
+  failedTables: z.object({ jobId: id }),
   listJobs: z.object({}),
   listJobTables: z.object({ jobId: id }),
 });
@@ -104,6 +105,7 @@ export const RESULT_SCHEMAS = Object.freeze({
   claimSnapshotTable: z.object({ table: tableIdSchema, progress: progressSchema }).nullable(),
   saveSnapshotProgress: z.null(),
   setTablePhase: z.null(),
+  failedTables: z.array(tableIdSchema),
   listJobs: z.array(jobSummarySchema),
   listJobTables: z.array(jobTableStatusSchema).nullable(),
 });

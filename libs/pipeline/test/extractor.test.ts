@@ -184,6 +184,9 @@ class MemoryStore implements JobStore {
   async setTablePhase(_job: string, _table: TableId, phase: TablePhase): Promise<void> {
     this.log.push(`phase ${phase}`);
   }
+  async failedTables(): Promise<readonly TableId[]> {
+    return [];
+  }
 }
 
 const ROWS = [1, 2, 3, 4, 5].map((id) => ({ id, v: `v${id}` }));

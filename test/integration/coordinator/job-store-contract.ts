@@ -281,6 +281,7 @@ export function jobStoreContract(context: ContractContext): void {
       { table: 'a', phase: 'streaming', lastError: null },
       { table: 'b', phase: 'failed', lastError: 'value out of range' },
     ]);
+    expect(await store.failedTables(jobId)).toEqual([{ schema, table: 'b' }]);
     // Neither streaming nor failed tables are claimable.
     expect(await store.claimSnapshotTable(jobId, 'w1', 60_000)).toBeUndefined();
     await expect(

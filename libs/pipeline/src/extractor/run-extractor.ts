@@ -4,7 +4,7 @@
  * checkpoint), snapshot the tables not yet done, then stream from the checkpoint. Every
  * checkpoint is stored only after the bus acknowledged what it covers.
  */
-import type { SourcePosition } from '@database-replicator/core';
+import { formatTableRef, type SourcePosition } from '@database-replicator/core';
 import type { ExtractorCheckpoint } from '../job/job-store.js';
 import type { SourceTable } from './change-source.js';
 import { tableTopic } from './event-builder.js';
@@ -41,8 +41,11 @@ export async function runExtractor(options: ExtractorOptions): Promise<Extractor
   }
   if (!options.stream || signal.aborted) return report(snapshotRows, 0, checkpoint.stream);
   const base: ExtractorCheckpoint = checkpoint;
-  const streamed = await forwardChanges(options, tables, base.stream, (position) =>
-    store.saveCheckpoint(jobId, extractorId, { ...base, stream: position }),
+  const streamed = await forwardChanges(
+    options,
+    await streamedTables(options, tables),
+    base.stream,
+    (position) => store.saveCheckpoint(jobId, extractorId, { ...base, stream: position }),
   );
   return report(snapshotRows, streamed.events, streamed.position);
 }
@@ -58,6 +61,25 @@ async function finishSnapshot(
   await store.saveCheckpoint(jobId, extractorId, done);
   options.logger.info({ tables: tables.length }, 'snapshot done');
   return done;
+}
+
+/**
+ * `tables` without those a schema change stopped in an earlier run: the checkpoint is past the
+ * statement, so streaming them again would apply rows of the new shape to the old target table.
+ */
+async function streamedTables(
+  options: ExtractorOptions,
+  tables: readonly SourceTable[],
+): Promise<readonly SourceTable[]> {
+  const failed = new Set(
+    (await options.store.failedTables(options.jobId)).map((id) => formatTableRef(id)),
+  );
+  if (failed.size === 0) return tables;
+  options.logger.warn(
+    { tables: [...failed] },
+    'tables stopped by an earlier schema change stay stopped (REPL_SOURCE_DDL_UNSUPPORTED): snapshot them again or run the job again from the start',
+  );
+  return tables.filter((table) => !failed.has(formatTableRef(table.id)));
 }
 
 function report(

@@ -73,4 +73,9 @@ export interface JobStore {
   ): Promise<void>;
   /** Marks the tables as streaming (after the snapshot) or records a table's failure. */
   setTablePhase(jobId: string, table: TableId, phase: TablePhase, error?: string): Promise<void>;
+  /**
+   * The job's tables in phase `failed` (stopped by DDL the stream could not follow): a restarted
+   * extractor keeps them stopped instead of streaming into a target table of the old shape.
+   */
+  failedTables(jobId: string): Promise<readonly TableId[]>;
 }

@@ -12,7 +12,7 @@ import { loadCheckpoint, saveCheckpoint } from './extractor-checkpoint.js';
 import { listJobs, listJobTables } from './job-status.js';
 import { registerJob, registerTables } from './register-tables.js';
 import { claimSnapshotTable, saveSnapshotProgress } from './snapshot-lease.js';
-import { setTablePhase } from './table-phase.js';
+import { failedTables, setTablePhase } from './table-phase.js';
 import type {
   JobExtractorCheckpoint,
   JobSnapshotClaim,
@@ -70,6 +70,8 @@ export type PostgresJobStore = Readonly<{
   ): Promise<void>;
   /** @throws ReplicatorError `REPL_JOB_TABLE_UNKNOWN`. */
   setTablePhase(jobId: string, table: TableId, phase: JobTablePhase, error?: string): Promise<void>;
+  /** The job's tables in phase `failed`. */
+  failedTables(jobId: string): Promise<readonly TableId[]>;
   listJobs(): Promise<readonly JobSummaryRow[]>;
   listJobTables(jobId: string): Promise<readonly JobTableStatusRow[] | undefined>;
 }>;
@@ -121,6 +123,7 @@ export function createPostgresJobStore(
       call('setting a table phase', jobId, (c) =>
         setTablePhase(c, jobId, table, phase, error ?? null),
       ),
+    failedTables: (jobId) => call('listing failed tables', jobId, (c) => failedTables(c, jobId)),
     listJobs: () => call('listing jobs', undefined, listJobs),
     listJobTables: (jobId) => call('listing tables', jobId, (c) => listJobTables(c, jobId)),
   });

@@ -28,3 +28,16 @@ export async function setTablePhase(
   );
   if (rowCount !== 1) throw tableUnknown(jobId, table);
 }
+
+/** The job's tables whose phase is `failed`, in name order. */
+export async function failedTables(
+  client: pg.ClientBase,
+  jobId: string,
+): Promise<readonly TableId[]> {
+  const { rows } = await client.query<{ schema_name: string; table_name: string }>(
+    `SELECT schema_name, table_name FROM ${quoteTable(JOB_TABLES_TABLE)}
+      WHERE job_id = $1 AND phase = 'failed' ORDER BY schema_name, table_name`,
+    [jobId],
+  );
+  return rows.map((row) => Object.freeze({ schema: row.schema_name, table: row.table_name }));
+}

@@ -104,6 +104,9 @@ export function connectJobStore(
           Object.freeze(t),
         ),
       ),
+    restartSnapshot: async (jobId, tables) => {
+      await call('restartSnapshot', { jobId, tables }, RESULT_SCHEMAS.restartSnapshot);
+    },
     listJobs: async () =>
       Object.freeze((await call('listJobs', {}, RESULT_SCHEMAS.listJobs)).map(freezeSummary)),
     async listJobTables(jobId) {

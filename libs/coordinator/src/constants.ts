@@ -26,6 +26,7 @@ export const JOB_STORE_CALLS = Object.freeze({
   saveSnapshotProgress: 'snapshot.progress',
   setTablePhase: 'table.phase',
   failedTables: 'tables.failed',
+  restartSnapshot: 'snapshot.restart',
   listJobs: 'status.jobs',
   listJobTables: 'status.tables',
 } as const);

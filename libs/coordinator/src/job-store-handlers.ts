@@ -54,6 +54,11 @@ export function jobStoreHandlers(
       const r = parseRequest(s.failedTables, payload, subject);
       return store.failedTables(r.jobId);
     },
+    restartSnapshot: async (payload, subject) => {
+      const r = parseRequest(s.restartSnapshot, payload, subject);
+      await store.restartSnapshot(r.jobId, r.tables);
+      return null;
+    },
     listJobs: async (payload, subject) => {
       parseRequest(s.listJobs, payload, subject);
       return store.listJobs();

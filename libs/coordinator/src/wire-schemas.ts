@@ -63,6 +63,7 @@ export const REQUEST_SCHEMAS = Object.freeze({
     error: z.string().optional(),
   }),
   failedTables: z.object({ jobId: id }),
+  restartSnapshot: z.object({ jobId: id, tables: z.array(tableIdSchema) }),
   listJobs: z.object({}),
   listJobTables: z.object({ jobId: id }),
 });
@@ -106,6 +107,7 @@ export const RESULT_SCHEMAS = Object.freeze({
   saveSnapshotProgress: z.null(),
   setTablePhase: z.null(),
   failedTables: z.array(tableIdSchema),
+  restartSnapshot: z.null(),
   listJobs: z.array(jobSummarySchema),
   listJobTables: z.array(jobTableStatusSchema).nullable(),
 });

@@ -372,7 +372,7 @@ export const ERROR_CATALOGUE = Object.freeze({
   ),
   REPL_MONGO_HISTORY_LOST: entry(
     'The MongoDB change stream cannot resume: its resume point left the oplog',
-    'The changes since the last checkpoint are gone from the oplog: snapshot the named collections again (run the job again from the start), and size the oplog for the longest extractor outage.',
+    'The changes since the last checkpoint are gone from the oplog. The CLI copies the collections again by itself, emptying their target tables first; an extractor service, which cannot wait for the loader, stops: run the job again from the start. Size the oplog for the longest extractor outage.',
   ),
   REPL_MONGO_STREAM_INVALIDATED: entry(
     'A replicated MongoDB collection was dropped or renamed',
@@ -380,7 +380,7 @@ export const ERROR_CATALOGUE = Object.freeze({
   ),
   REPL_MONGO_REFRESH_STATE_MISSING: entry(
     'The refresh state of a MongoDB source is missing',
-    'The refresh state directory lost the files of the checkpointed refresh cycle (a new machine or a cleaned temp directory): put refreshStateDir on storage that survives restarts and run the job again from the start.',
+    'The refresh state directory lost the files of the checkpointed refresh cycle (a new machine or a cleaned temp directory). The CLI copies the collections again by itself, emptying their target tables first; an extractor service stops: put refreshStateDir on storage that survives restarts and run the job again from the start.',
   ),
   REPL_SOURCE_DDL_UNSUPPORTED: entry(
     'DDL the replication cannot follow stopped a table',

@@ -187,6 +187,12 @@ class MemoryStore implements JobStore {
   async failedTables(): Promise<readonly TableId[]> {
     return [];
   }
+  async restartSnapshot(_job: string, tables: readonly TableId[]): Promise<void> {
+    for (const table of tables) {
+      this.log.push(`restart ${table.table}`);
+      this.progress.set(tableKey(table), { afterKey: null, rows: 0, done: false });
+    }
+  }
 }
 
 const ROWS = [1, 2, 3, 4, 5].map((id) => ({ id, v: `v${id}` }));
@@ -392,5 +398,92 @@ describe('runExtractor', () => {
       { key: '{"id":1}', op: 'd' },
       { key: '{"id":10}', op: 'u' },
     ]);
+  });
+});
+
+class HistoryLost extends Error {}
+
+/** Its first stream fails with a lost history; its current start position is 0/500. */
+class ForgetfulSource extends ScriptedSource {
+  #streams = 0;
+  override async startPosition(): Promise<SourcePosition> {
+    this.log.push('start');
+    return lsn(0x500);
+  }
+  override async *streamChanges(from: SourcePosition): AsyncIterable<SourceTransaction> {
+    this.log.push(`stream from ${from.kind === 'postgres' ? from.lsn : ''}`);
+    this.#streams += 1;
+    if (this.#streams === 1) throw new HistoryLost('resume point gone');
+    yield* this.steps;
+  }
+  isHistoryLost(error: unknown): boolean {
+    return error instanceof HistoryLost;
+  }
+}
+
+describe('runExtractor after the source lost its history', () => {
+  function forgetful(awaitApplied: (() => Promise<void>) | undefined) {
+    const log: string[] = [];
+    const source = new ForgetfulSource(ROWS, [{ events: [], resumeFrom: lsn(0x600) }]);
+    source.log.push = (...items: string[]) => log.push(...items);
+    const store = new MemoryStore(log);
+    // A job whose snapshot was done and whose stream checkpoint the source no longer has.
+    store.checkpoint = { start: P0, stream: lsn(0x300), snapshotDone: true };
+    store.progress.set(tableKey(TABLE.id), { afterKey: { id: 5 }, rows: 5, done: true });
+    const bus = new RecordingBus(log);
+    const run = () =>
+      runExtractor({
+        source,
+        bus,
+        store,
+        jobId: 'job',
+        extractorId: 'x',
+        topicPrefix: 'dr',
+        partitions: 1,
+        partitionForKey: () => 0,
+        snapshotEvents: 'rows',
+        stream: true,
+        snapshotWorkers: 1,
+        pageRows: 5,
+        streamFlushMs: 5,
+        signal: new AbortController().signal,
+        logger,
+        ...(awaitApplied === undefined ? {} : { awaitApplied }),
+      });
+    return { log, store, bus, run };
+  }
+
+  it('waits for the loader, records a new start, empties the table, copies it again and streams from the new start', async () => {
+    const { log, store, bus, run } = forgetful(async () => {
+      log.push('applied');
+    });
+    const result = await run();
+    expect(log.slice(0, 5)).toEqual([
+      'stream from 0/300',
+      'applied',
+      'start',
+      'restart items',
+      'checkpoint 0/500',
+    ]);
+    expect(log.indexOf('progress 5 done')).toBeGreaterThan(log.indexOf('checkpoint 0/500'));
+    expect(log.indexOf('stream from 0/500')).toBeGreaterThan(log.indexOf('phase streaming'));
+    // Every row again, stamped with the new start so the loader orders them before its changes.
+    const copied = bus.sent.map(({ message }) => deserializeChangeEvent(message.value ?? ''));
+    expect(copied.map((event) => event.after?.['id'])).toEqual([1, 2, 3, 4, 5]);
+    expect(copied.every((event) => event.op === 'r')).toBe(true);
+    expect(copied[0]?.source.position).toEqual(lsn(0x500));
+    expect(store.checkpoint).toEqual({
+      start: lsn(0x500),
+      stream: lsn(0x600),
+      snapshotDone: true,
+    });
+    expect(result.snapshotRows).toBe(5);
+  });
+
+  it('ends with the source error when nothing can wait for the loader', async () => {
+    const { log, store, run } = forgetful(undefined);
+    await expect(run()).rejects.toThrow('resume point gone');
+    expect(log).not.toContain('start');
+    expect(store.checkpoint?.stream).toEqual(lsn(0x300));
   });
 });

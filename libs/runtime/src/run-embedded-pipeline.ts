@@ -166,6 +166,17 @@ async function runHalves(
         ? {}
         : { snapshotWorkers: options.snapshotWorkers }),
       signal: stopExtractor.signal,
+      awaitApplied: options.durableBus
+        ? () =>
+            waitForLoaderDrain({
+              bus: options.bus,
+              targetUrl: options.targetUrl,
+              names,
+              committed: applied.offsets(),
+              signal: stopExtractor.signal,
+              logger,
+            })
+        : () => applied.waitForAll(stopExtractor.signal),
       ...(options.durableBus
         ? {}
         : {

@@ -6,6 +6,7 @@
  */
 import { MongoClient, Timestamp } from 'mongodb';
 import {
+  isReplicatorError,
   planTables,
   replicatorError,
   tableKey,
@@ -178,6 +179,18 @@ export class MongoChangeSource implements ChangeSource {
       },
       resumeTokenOf(from),
       signal,
+    );
+  }
+
+  /**
+   * The change stream's resume point left the oplog (`REPL_MONGO_HISTORY_LOST`), or refresh mode
+   * lost the state files of its checkpointed cycle: either way the extractor copies the
+   * collections again from a new start.
+   */
+  isHistoryLost(error: unknown): boolean {
+    return (
+      isReplicatorError(error, 'REPL_MONGO_HISTORY_LOST') ||
+      isReplicatorError(error, 'REPL_MONGO_REFRESH_STATE_MISSING')
     );
   }
 

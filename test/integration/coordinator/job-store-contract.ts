@@ -267,6 +267,43 @@ export function jobStoreContract(context: ContractContext): void {
     expect(await store.loadCheckpoint(jobId, 'x2')).toBeUndefined();
   });
 
+  it('starts a snapshot over: the target table emptied, progress reset, claimable again', async () => {
+    const { jobId, schema } = freshNames();
+    const store = context.store();
+    // The index has no IF NOT EXISTS: finishing the second snapshot must keep the first's.
+    const table = sourceTable(schema, 'items', {
+      indexes: [`CREATE INDEX "items_amount_idx" ON "${schema}"."items" (amount)`],
+    });
+    await store.registerTables(jobId, [table]);
+    const claim = await store.claimSnapshotTable(jobId, 'w1', 60_000);
+    expect(claim?.table).toEqual(table.id);
+    await context.target(`INSERT INTO "${schema}"."items" VALUES (1, 'a', 1), (2, 'b', 2)`);
+    await store.saveSnapshotProgress(jobId, 'w1', table.id, {
+      afterKey: { id: 2 },
+      rows: 2,
+      done: true,
+    });
+    await store.setTablePhase(jobId, table.id, 'streaming');
+
+    await store.restartSnapshot(jobId, [table.id]);
+    const { rows } = await context.target(`SELECT count(*)::int AS n FROM "${schema}"."items"`);
+    expect(rows).toEqual([{ n: 0 }]);
+    expect(await store.listJobTables(jobId)).toMatchObject([
+      { table: 'items', phase: 'pending', rowsCopied: 0 },
+    ]);
+    const again = await store.claimSnapshotTable(jobId, 'w2', 60_000);
+    expect(again).toEqual({ table: table.id, progress: { afterKey: null, rows: 0, done: false } });
+    await store.saveSnapshotProgress(jobId, 'w2', table.id, {
+      afterKey: { id: 2 },
+      rows: 2,
+      done: true,
+    });
+    expect(await indexNames(context, schema)).toEqual(['items_amount_idx', 'items_pkey']);
+    await expect(store.restartSnapshot(jobId, [{ schema, table: 'nope' }])).rejects.toMatchObject({
+      code: 'REPL_JOB_TABLE_UNKNOWN',
+    });
+  });
+
   it('sets phases and errors, and reports unknown tables and jobs', async () => {
     const { jobId, schema } = freshNames();
     const store = context.store();

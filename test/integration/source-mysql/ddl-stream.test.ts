@@ -57,7 +57,7 @@ describeWithServices(['mariadb', 'postgres'], 'MySQL source: DDL while streaming
   const jobId = randomBytes(6).toString('hex');
   let stop = new AbortController();
   let pipeline: Promise<EmbeddedPipelineReport> | undefined;
-  let sourceUrl: string;
+  let sourceUrl: Secret;
 
   /** MariaDB's rows of `table` as column → text (NULL as null), ordered by id. */
   async function sourceRows(table: string): Promise<Record<string, string | null>[]> {

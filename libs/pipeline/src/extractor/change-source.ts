@@ -118,6 +118,14 @@ export interface ChangeSource {
    * aborts. Idle sources yield heartbeats (no events, a `resumeFrom`) so checkpoints advance.
    */
   streamChanges(from: SourcePosition, signal: AbortSignal): AsyncIterable<SourceTransaction>;
+  /**
+   * True when `error` (thrown by {@link streamChanges}) says the changes since the checkpoint
+   * are gone for good (MongoDB's oplog rolled past the resume token). The extractor then empties
+   * the streamed tables on the target, takes a new {@link startPosition} and snapshots them
+   * again, instead of retrying a resume point that cannot work. Optional: without it every
+   * stream error ends the run.
+   */
+  isHistoryLost?(error: unknown): boolean;
   /** Everything up to `position` is checkpointed: the source may release it (slot flush LSN). */
   acknowledge(position: SourcePosition): Promise<void>;
   /** Ends the stream and releases connections. Idempotent. */

@@ -51,6 +51,13 @@ export type ExtractorOptions = Readonly<{
    * process, so its owner makes this wait until the loader has applied what was sent.
    */
   beforeCheckpoint?: () => Promise<void>;
+  /**
+   * Resolves once the loader has applied everything sent so far (or when `signal` aborts). A
+   * table whose source history was lost (`ChangeSource.isHistoryLost`) is emptied on the target
+   * and snapshotted again only after this, so no older event lands on the new copy. Without it
+   * such a loss ends the run with the source's error.
+   */
+  awaitApplied?: () => Promise<void>;
   /** Aborting stops at the next checkpoint; the run resolves. */
   signal: AbortSignal;
   logger: Logger;

@@ -10,10 +10,12 @@ import type { SourceTable } from './change-source.js';
 import { tableTopic } from './event-builder.js';
 import type { ExtractorOptions, ExtractorReport } from './extractor-options.js';
 import { forwardChanges } from './forward-changes.js';
+import { startOverAfterLostHistory } from './history-lost.js';
 import { runSnapshot } from './snapshot-workers.js';
 
 /**
- * Runs the extractor until the snapshot is done (`stream: false`), or until `signal` aborts.
+ * Runs the extractor until the snapshot is done (`stream: false`), or until `signal` aborts. A
+ * stream whose source history was lost starts the snapshot over (history-lost.ts).
  *
  * @throws The first failure of the source, the bus or the store; everything before the last
  *   checkpoint is durable and a restart resumes there.
@@ -33,21 +35,29 @@ export async function runExtractor(options: ExtractorOptions): Promise<Extractor
     await store.saveCheckpoint(jobId, extractorId, checkpoint);
     logger.info({ start }, 'stream start recorded');
   }
+  const live = await streamedTables(options, tables);
   let snapshotRows = 0;
-  if (!checkpoint.snapshotDone) {
-    snapshotRows = await runSnapshot(options, tables, checkpoint.start);
-    if (signal.aborted) return report(snapshotRows, 0, checkpoint.stream);
-    checkpoint = await finishSnapshot(options, tables, checkpoint);
+  for (;;) {
+    if (!checkpoint.snapshotDone) {
+      snapshotRows += await runSnapshot(options, live, checkpoint.start);
+      if (signal.aborted) return report(snapshotRows, 0, checkpoint.stream);
+      checkpoint = await finishSnapshot(options, live, checkpoint);
+    }
+    if (!options.stream || signal.aborted) {
+      return report(snapshotRows, 0, checkpoint.stream);
+    }
+    const base: ExtractorCheckpoint = checkpoint;
+    try {
+      const streamed = await forwardChanges(options, live, base.stream, (position) =>
+        store.saveCheckpoint(jobId, extractorId, { ...base, stream: position }),
+      );
+      return report(snapshotRows, streamed.events, streamed.position);
+    } catch (error) {
+      const restarted = await startOverAfterLostHistory(options, live, error);
+      if (restarted === undefined) return report(snapshotRows, 0, base.stream);
+      checkpoint = restarted;
+    }
   }
-  if (!options.stream || signal.aborted) return report(snapshotRows, 0, checkpoint.stream);
-  const base: ExtractorCheckpoint = checkpoint;
-  const streamed = await forwardChanges(
-    options,
-    await streamedTables(options, tables),
-    base.stream,
-    (position) => store.saveCheckpoint(jobId, extractorId, { ...base, stream: position }),
-  );
-  return report(snapshotRows, streamed.events, streamed.position);
 }
 
 async function finishSnapshot(

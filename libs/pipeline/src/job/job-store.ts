@@ -78,4 +78,10 @@ export interface JobStore {
    * extractor keeps them stopped instead of streaming into a target table of the old shape.
    */
   failedTables(jobId: string): Promise<readonly TableId[]>;
+  /**
+   * Starts the snapshot of `tables` over: empties their target tables and resets their progress
+   * (phase `pending`, nothing sent), in one transaction. Called after the source lost the
+   * tables' history, once the loader applied everything sent before.
+   */
+  restartSnapshot(jobId: string, tables: readonly TableId[]): Promise<void>;
 }

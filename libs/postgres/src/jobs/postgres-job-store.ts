@@ -11,6 +11,7 @@ import { jobQueryFailed } from './job-errors.js';
 import { loadCheckpoint, saveCheckpoint } from './extractor-checkpoint.js';
 import { listJobs, listJobTables } from './job-status.js';
 import { registerJob, registerTables } from './register-tables.js';
+import { restartSnapshot } from './restart-snapshot.js';
 import { claimSnapshotTable, saveSnapshotProgress } from './snapshot-lease.js';
 import { failedTables, setTablePhase } from './table-phase.js';
 import type {
@@ -72,6 +73,12 @@ export type PostgresJobStore = Readonly<{
   setTablePhase(jobId: string, table: TableId, phase: JobTablePhase, error?: string): Promise<void>;
   /** The job's tables in phase `failed`. */
   failedTables(jobId: string): Promise<readonly TableId[]>;
+  /**
+   * Empties the target tables and resets their snapshot to `pending`.
+   *
+   * @throws ReplicatorError `REPL_JOB_TABLE_UNKNOWN`.
+   */
+  restartSnapshot(jobId: string, tables: readonly TableId[]): Promise<void>;
   listJobs(): Promise<readonly JobSummaryRow[]>;
   listJobTables(jobId: string): Promise<readonly JobTableStatusRow[] | undefined>;
 }>;
@@ -124,6 +131,8 @@ export function createPostgresJobStore(
         setTablePhase(c, jobId, table, phase, error ?? null),
       ),
     failedTables: (jobId) => call('listing failed tables', jobId, (c) => failedTables(c, jobId)),
+    restartSnapshot: (jobId, tables) =>
+      call('restarting a snapshot', jobId, (c) => restartSnapshot(c, jobId, tables)),
     listJobs: () => call('listing jobs', undefined, listJobs),
     listJobTables: (jobId) => call('listing tables', jobId, (c) => listJobTables(c, jobId)),
   });

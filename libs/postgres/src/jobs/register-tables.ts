@@ -70,8 +70,15 @@ export async function runIndexes(
 ): Promise<void> {
   for (const statement of table.indexes) {
     try {
+      await client.query('SAVEPOINT dr_index');
       await client.query(singleStatement(statement));
+      await client.query('RELEASE SAVEPOINT dr_index');
     } catch (error) {
+      // The index exists: a snapshot started over (restartSnapshot) keeps the first one's.
+      if (isDuplicateRelation(error)) {
+        await client.query('ROLLBACK TO SAVEPOINT dr_index');
+        continue;
+      }
       const name = formatTableRef(table.id);
       const reason = error instanceof Error ? error.message : String(error);
       throw replicatorError(
@@ -85,6 +92,10 @@ export async function runIndexes(
       );
     }
   }
+}
+
+function isDuplicateRelation(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === '42P07';
 }
 
 // Column types are DDL text the source lib produced from the source's catalog, hence not quoted;

@@ -19,11 +19,13 @@ export type CaptureOptions = Readonly<{
 
 /**
  * Installs change capture in the SQLite file at `file` for `tables` (SQLite table names;
- * default: every replicable table): the `_dr_changelog` table and AFTER INSERT/UPDATE/DELETE
- * triggers. Idempotent; re-running re-creates the triggers from the tables' current columns.
+ * default: every replicable table): the `_dr_changelog` and `_dr_capture_columns` tables and
+ * AFTER INSERT/UPDATE/DELETE triggers. Idempotent; re-running re-creates the triggers from the
+ * tables' current columns.
  *
  * @throws ReplicatorError `REPL_SQLITE_OPEN_FAILED`, `REPL_SQLITE_READ_ONLY` (no write access),
- *   `REPL_SQLITE_TABLE_UNSUPPORTED`, `REPL_SQLITE_QUERY_FAILED`.
+ *   `REPL_SQLITE_TABLE_UNSUPPORTED`, `REPL_SQLITE_CHANGELOG_INVALID` (a changelog of an older
+ *   format), `REPL_SQLITE_QUERY_FAILED`.
  */
 export function installCapture(
   file: string,
@@ -61,7 +63,8 @@ export function installCapture(
 
 /**
  * Removes change capture from the SQLite file at `file`: drops every `_dr_capture_*` trigger
- * and the changelog (pending changes in it are lost), leaving the schema as before the install.
+ * and the changelog's tables (pending changes are lost), leaving the schema as before the
+ * install.
  *
  * @throws ReplicatorError `REPL_SQLITE_OPEN_FAILED`, `REPL_SQLITE_READ_ONLY`,
  *   `REPL_SQLITE_QUERY_FAILED`.

@@ -9,22 +9,11 @@ import {
   type ChangeRow,
   type JsonValue,
 } from '@database-replicator/core';
-import { parseChangelogRow } from './changelog-value.js';
+import type { ChangelogEntry } from './changelog-reader.js';
 import { MARKER_OP } from './constants.js';
 import type { SqliteColumn, SqliteTableInfo } from './introspect.js';
 import { sqlitePosition } from './position.js';
-import { encodeSqliteValue } from './sqlite-wire-value.js';
-
-/** A changelog row as read. */
-export type ChangelogEntry = Readonly<{
-  seq: bigint;
-  tbl: string;
-  op: string;
-  keyJson: string | null;
-  rowJson: string | null;
-  /** When the trigger ran, Unix epoch ms. */
-  at: number;
-}>;
+import { encodeSqliteValue, type SqliteValue } from './sqlite-wire-value.js';
 
 /** Where events say they come from. */
 export type EventOrigin = Readonly<{ name: string; database: string; schema: string }>;
@@ -60,22 +49,22 @@ export function changelogEvent(
       return {
         op: 'c',
         before: null,
-        after: rowOf(entry.rowJson, table, where),
+        after: rowOf(entry.row, table, where),
         source,
         ts_ms: nowMs,
       };
     case 'u':
       return {
         op: 'u',
-        before: keyOf(entry.keyJson, table, where),
-        after: rowOf(entry.rowJson, table, where),
+        before: keyOf(entry.key, table, where),
+        after: rowOf(entry.row, table, where),
         source,
         ts_ms: nowMs,
       };
     case 'd':
       return {
         op: 'd',
-        before: keyOf(entry.keyJson, table, where),
+        before: keyOf(entry.key, table, where),
         after: null,
         source,
         ts_ms: nowMs,
@@ -85,30 +74,32 @@ export function changelogEvent(
   }
 }
 
-function rowOf(text: string | null, table: SqliteTableInfo, where: string): ChangeRow {
-  return encodeColumns(text, table.columns, table, where);
+type StoredValues = ReadonlyMap<string, SqliteValue> | null;
+
+function rowOf(values: StoredValues, table: SqliteTableInfo, where: string): ChangeRow {
+  return encodeColumns(values, table.columns, table, where);
 }
 
-function keyOf(text: string | null, table: SqliteTableInfo, where: string): ChangeRow {
+function keyOf(values: StoredValues, table: SqliteTableInfo, where: string): ChangeRow {
   const keys = table.columns.filter((column) => table.keyColumns.includes(column.name));
-  return encodeColumns(text, keys, table, where);
+  return encodeColumns(values, keys, table, where);
 }
 
+/** By name, so a column captured under another position or name is noticed, never shifted. */
 function encodeColumns(
-  text: string | null,
+  values: StoredValues,
   columns: readonly SqliteColumn[],
   table: SqliteTableInfo,
   where: string,
 ): ChangeRow {
-  if (text === null) throw invalid(where, 'a row image is missing');
-  const values = parseChangelogRow(text, where);
+  if (values === null) throw invalid(where, 'a row image is missing');
   const row: Record<string, JsonValue> = {};
   for (const column of columns) {
     const value = values.get(column.name);
     if (value === undefined) {
       throw replicatorError(
         'REPL_SQLITE_SCHEMA_CHANGED',
-        `Changelog row ${where} of SQLite table "${table.name}" lacks column "${column.name}": the table changed after change capture was installed`,
+        `Changelog row ${where} of SQLite table "${table.name}" lacks column "${column.name}": the table changed (a column added or renamed) after change capture was installed`,
         { details: { table: table.name, column: column.name } },
       );
     }

@@ -6,6 +6,9 @@
 /** The changelog table the capture triggers append to. */
 export const CHANGELOG_TABLE = '_dr_changelog';
 
+/** Which changelog value column holds which column of a captured table, per trigger install. */
+export const CAPTURE_COLUMNS_TABLE = '_dr_capture_columns';
+
 /** Every capture trigger's name starts with this; `removeCapture` drops exactly these. */
 export const TRIGGER_PREFIX = '_dr_capture_';
 

@@ -22,4 +22,3 @@ export { mapSqliteType, sqliteAffinity } from './type-map.js';
 export type { SqliteAffinity, SqliteTypeMapping, SqliteValueKind } from './type-map.js';
 export { encodeSqliteValue, isSqliteValue } from './sqlite-wire-value.js';
 export type { SqliteValue, WireColumn } from './sqlite-wire-value.js';
-export { changelogValueSql, parseChangelogRow } from './changelog-value.js';

@@ -1,13 +1,13 @@
 /**
  * Reads a SQLite file's tables as the pipeline replicates them: columns with their mapped types,
  * the key (declared primary key, or the rowid for tables without one), and secondary indexes as
- * PostgreSQL DDL. Virtual tables, their shadow tables, `sqlite_*` tables and the changelog are
- * not replicated.
+ * PostgreSQL DDL. Virtual tables, their shadow tables, `sqlite_*` tables and the changelog's
+ * tables are not replicated.
  */
 import type Database from 'better-sqlite3';
 import { quoteIdent, quoteTable, replicatorError, type Logger } from '@database-replicator/core';
 import { catalogRows, intField, textField, type CatalogRow } from './catalog-rows.js';
-import { CHANGELOG_TABLE, ROWID_COLUMN } from './constants.js';
+import { CAPTURE_COLUMNS_TABLE, CHANGELOG_TABLE, ROWID_COLUMN } from './constants.js';
 import type { WireColumn } from './sqlite-wire-value.js';
 import { mapSqliteType, type SqliteAffinity } from './type-map.js';
 
@@ -51,7 +51,10 @@ export function listSqliteTables(db: Database.Database): string[] {
     "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'",
   )
     .map((row) => textField(row, 'name'))
-    .filter((name) => !name.startsWith('sqlite_') && name !== CHANGELOG_TABLE)
+    .filter(
+      (name) =>
+        !name.startsWith('sqlite_') && name !== CHANGELOG_TABLE && name !== CAPTURE_COLUMNS_TABLE,
+    )
     .sort();
 }
 

@@ -10,10 +10,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import { quoteIdent, replicatorError, type ChangeEvent } from '@database-replicator/core';
+import { replicatorError, type ChangeEvent } from '@database-replicator/core';
 import type { SourceTransaction } from '@database-replicator/pipeline';
 import { isCaptureInstalled, currentSequence } from './capture.js';
-import { changelogEvent, type ChangelogEntry, type EventOrigin } from './changelog-event.js';
+import { changelogEvent, type EventOrigin } from './changelog-event.js';
+import { ChangelogReader, type ChangelogEntry } from './changelog-reader.js';
 import { CHANGELOG_TABLE } from './constants.js';
 import type { SqliteTableInfo } from './introspect.js';
 import { sqliteCall } from './open-sqlite.js';
@@ -42,22 +43,19 @@ export async function* streamSqliteChanges(
   signal: AbortSignal,
 ): AsyncGenerator<SourceTransaction> {
   const { db, file } = context;
-  const poll = sqliteCall(file, 'preparing the changelog poll', () => {
+  const reader = sqliteCall(file, 'preparing the changelog poll', () => {
     assertCaptureInstalled(db, file);
     const newest = currentSequence(db);
     if (newest < from) throw gap(file, from, `the changelog ends at ${newest}`);
-    return db.prepare(
-      `SELECT seq, tbl, op, key_json, row_json, at FROM ${quoteIdent(CHANGELOG_TABLE)} WHERE seq > ? ORDER BY seq LIMIT ?`,
-    );
+    return new ChangelogReader(db);
   });
   let last = from;
   let lastYieldMs = Date.now();
   while (!signal.aborted) {
-    const rows = pollRows(context, poll, last);
+    const rows = pollRows(context, reader, last);
     const events: ChangeEvent[] = [];
     const nowMs = Date.now();
-    for (const row of rows) {
-      const entry = entryOf(row);
+    for (const entry of rows) {
       if (entry.seq !== last + 1n) throw gap(file, last, `the next change is ${entry.seq}`);
       last = entry.seq;
       const event = changelogEvent(entry, context.tables.get(entry.tbl), context.origin, nowMs);
@@ -73,39 +71,18 @@ export async function* streamSqliteChanges(
 
 function pollRows(
   context: SqliteStreamContext,
-  poll: Database.Statement,
+  reader: ChangelogReader,
   after: bigint,
-): unknown[] {
+): ChangelogEntry[] {
   try {
     return sqliteCall(context.file, 'polling the changelog', () =>
-      poll.all(after, context.maxBatchRows),
+      reader.read(after, context.maxBatchRows),
     );
   } catch (error) {
     // Removing capture drops the table under the prepared poll: say so rather than "no such table".
     assertCaptureInstalled(context.db, context.file);
     throw error;
   }
-}
-
-function entryOf(row: unknown): ChangelogEntry {
-  if (typeof row !== 'object' || row === null)
-    throw new TypeError('a changelog row is not an object');
-  const field = (name: string): unknown => (name in row ? Reflect.get(row, name) : undefined);
-  const seq = field('seq');
-  const at = field('at');
-  const text = (name: string): string | null => {
-    const value = field(name);
-    return typeof value === 'string' ? value : null;
-  };
-  if (typeof seq !== 'bigint') throw new TypeError('a changelog row has no integer seq');
-  return {
-    seq,
-    tbl: text('tbl') ?? '',
-    op: text('op') ?? '',
-    keyJson: text('key_json'),
-    rowJson: text('row_json'),
-    at: typeof at === 'bigint' && at >= 0n ? Number(at) : 0,
-  };
 }
 
 async function pause(ms: number, signal: AbortSignal): Promise<void> {

@@ -4,6 +4,7 @@
  * snapshot resume from a stored key, and stream values equal to snapshot values for the same
  * rows. Needs no server, so it is a plain `describe`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -199,6 +200,63 @@ describe('SQLite source: changelog and snapshot on real files', () => {
       streamUntil(source, undefined, start, 2n ** 62n, { timeoutMs: 2000, acknowledge: false }),
     ).rejects.toSatisfy((error: unknown) => isReplicatorError(error, 'REPL_SQLITE_CHANGELOG_GAP'));
     removeCapture(file);
+    expect(schemaOf(db)).toEqual(before);
+  });
+
+  it('reads rows of a layout before and after a re-install that widened the changelog, by name', async () => {
+    const start = await source.startPosition();
+    db.exec("INSERT INTO notes VALUES ('before')");
+    const until = sequence(start) + 2n;
+    const running = streamUntil(source, undefined, start, until, {
+      timeoutMs: 5000,
+      acknowledge: false,
+    });
+    await sleep(100);
+    // Wider than any captured table: the re-install adds value columns and a new layout.
+    for (let i = 0; i < 8; i += 1) db.exec(`ALTER TABLE notes ADD COLUMN w${i}`);
+    expect(installCapture(file)).toEqual({ tables: 3, triggers: 9 });
+    db.exec("INSERT INTO notes (body, w7) VALUES ('after', 'x')");
+    expect(newest()).toBe(until);
+    const run = await running;
+    expect(run.events.map((event) => event.after)).toEqual([
+      { _rowid: '1', body: 'before' },
+      { _rowid: '2', body: 'after' },
+    ]);
+
+    // A job describing notes with its new columns cannot read the row captured without them.
+    const current = open();
+    try {
+      await expect(
+        streamUntil(current, undefined, start, until, { timeoutMs: 2000, acknowledge: false }),
+      ).rejects.toSatisfy((error: unknown) =>
+        isReplicatorError(error, 'REPL_SQLITE_SCHEMA_CHANGED'),
+      );
+      // Rows captured after the re-install carry every column.
+      const after = await streamUntil(
+        current,
+        undefined,
+        { kind: 'sqlite', sequence: (until - 1n).toString() },
+        until,
+        { timeoutMs: 2000, acknowledge: false },
+      );
+      expect(after.events[0]?.after).toMatchObject({ body: 'after', w0: null, w7: 'x' });
+    } finally {
+      await current.close();
+    }
+  });
+
+  it('refuses to install over a changelog of the older JSON format, changing nothing', () => {
+    db.exec(
+      'CREATE TABLE _dr_changelog (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, key_json TEXT, row_json TEXT, at INTEGER NOT NULL)',
+    );
+    const before = schemaOf(db);
+    let caught: unknown;
+    try {
+      installCapture(file);
+    } catch (error) {
+      caught = error;
+    }
+    expect(isReplicatorError(caught, 'REPL_SQLITE_CHANGELOG_INVALID')).toBe(true);
     expect(schemaOf(db)).toEqual(before);
   });
 

@@ -73,11 +73,34 @@ export function* readSqlitePages(
   }
 }
 
+type PageStatements = Readonly<{ first: Database.Statement; next: Database.Statement }>;
+
+// The pipeline reads one page per call: preparing once per table and connection, not per page.
+const STATEMENTS = new WeakMap<Database.Database, WeakMap<SqliteTableInfo, PageStatements>>();
+
 function pageStatements(
   db: Database.Database,
   table: SqliteTableInfo,
   keyColumns: readonly SqliteColumn[],
-): { first: Database.Statement; next: Database.Statement } {
+): PageStatements {
+  let byTable = STATEMENTS.get(db);
+  if (byTable === undefined) {
+    byTable = new WeakMap();
+    STATEMENTS.set(db, byTable);
+  }
+  let statements = byTable.get(table);
+  if (statements === undefined) {
+    statements = prepareStatements(db, table, keyColumns);
+    byTable.set(table, statements);
+  }
+  return statements;
+}
+
+function prepareStatements(
+  db: Database.Database,
+  table: SqliteTableInfo,
+  keyColumns: readonly SqliteColumn[],
+): PageStatements {
   const select = table.columns.map((column) => column.source).join(', ');
   const keys = keyColumns.map((column) => column.source);
   const from = `SELECT ${select} FROM ${quoteIdent(table.name)}`;
@@ -86,10 +109,10 @@ function pageStatements(
     keys.length === 1
       ? `${keys[0] ?? ''} > ?`
       : `(${keys.join(', ')}) > (${keys.map(() => '?').join(', ')})`;
-  return {
+  return Object.freeze({
     first: db.prepare(`${from} ${order}`).raw(true),
     next: db.prepare(`${from} WHERE ${after} ${order}`).raw(true),
-  };
+  });
 }
 
 /** One row of a page (better-sqlite3 `raw` rows are arrays in select order). */

@@ -3,6 +3,7 @@
  * (NotAvailable thrown, or its source's dataset missing), or an error with its message.
  */
 import { runBinaryCopy } from './baselines/binary-copy.js';
+import { runHashScan } from './baselines/hash-scan.js';
 import { runPgDumpRestore } from './baselines/pg-dump-restore.js';
 import { runPgloader } from './baselines/pgloader.js';
 import type { BenchContext } from './bench-context.js';
@@ -30,6 +31,8 @@ function measure(name: ScenarioName, ctx: BenchContext, deps: ScenarioDeps): Pro
     case 'pgloader-sqlite':
       if (deps.pgloaderProblem !== null) return Promise.reject(new Error(deps.pgloaderProblem));
       return runPgloader(ctx, name === 'pgloader-mysql' ? 'mysql' : 'sqlite');
+    case 'hash-scan-postgres':
+      return runHashScan(ctx);
     default: {
       const session = deps.sessions.ours(scenarioInfo(name).source);
       if (name.startsWith('ours-init-')) return session.init();

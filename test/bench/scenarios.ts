@@ -16,6 +16,7 @@ export type ScenarioName =
   | 'native-live-lag'
   | 'pgloader-mysql'
   | 'pgloader-sqlite'
+  | 'hash-scan-postgres'
   | `ours-${OursStep}-${SourceKind}`;
 
 export type ScenarioInfo = Readonly<{
@@ -52,6 +53,7 @@ function oursFor(
   initBaseline: ScenarioName | null,
   backlogBaseline: ScenarioName | null,
   lagBaseline: ScenarioName | null,
+  verifyBaseline: ScenarioName | null = null,
 ): ScenarioInfo[] {
   return [
     ours(
@@ -67,7 +69,7 @@ function oursFor(
       'sync catching up a backlog of changes made while it was stopped',
     ),
     ours('lag', source, lagBaseline, 'sync under a fixed-rate workload: commit-to-visible lag'),
-    ours('verify', source, null, 'verify --json: source and target compared'),
+    ours('verify', source, verifyBaseline, 'verify --json: source and target compared'),
   ];
 }
 
@@ -118,7 +120,23 @@ export const SCENARIOS: readonly ScenarioInfo[] = Object.freeze([
     compareTo: null,
     requires: ['native-initial-sync'],
   },
-  ...oursFor('postgres', 'pg-dump-restore', 'native-backlog-apply', 'native-live-lag'),
+  {
+    name: 'hash-scan-postgres',
+    side: 'baseline',
+    source: 'postgres',
+    tool: 'SELECT count(*), sum(hashtext)',
+    summary:
+      "count(*), sum(hashtext(t::text)) of every table on source and ours-init-postgres's target, both at once",
+    compareTo: null,
+    requires: ['ours-init-postgres'],
+  },
+  ...oursFor(
+    'postgres',
+    'pg-dump-restore',
+    'native-backlog-apply',
+    'native-live-lag',
+    'hash-scan-postgres',
+  ),
   {
     name: 'pgloader-mysql',
     side: 'baseline',
@@ -142,15 +160,20 @@ export const SCENARIOS: readonly ScenarioInfo[] = Object.freeze([
   ...oursFor('mongodb', null, null, null),
 ]);
 
-/** Execution order (see the module comment). */
+/**
+ * Execution order (see the module comment). `hash-scan-postgres` reads the target of
+ * `ours-init-postgres` right before `ours-verify-postgres` compares the same rows.
+ */
 export const RUN_ORDER: readonly ScenarioName[] = Object.freeze([
   'pg-dump-restore',
   'pg-binary-copy',
   'pgloader-mysql',
   'pgloader-sqlite',
   ...(['postgres', 'mysql', 'sqlite', 'mongodb'] as const).flatMap((s) =>
-    (['init', 'backlog', 'lag', 'verify'] as const).map(
-      (step): ScenarioName => `ours-${step}-${s}`,
+    (['init', 'backlog', 'lag', 'verify'] as const).flatMap((step): ScenarioName[] =>
+      s === 'postgres' && step === 'verify'
+        ? ['hash-scan-postgres', 'ours-verify-postgres']
+        : [`ours-${step}-${s}`],
     ),
   ),
   'native-initial-sync',

@@ -13,6 +13,8 @@ import type { SourceKind } from './source-kind.js';
 export function sessionKey(name: ScenarioName): string | null {
   if (name.startsWith('native-')) return 'native';
   if (name.startsWith('ours-')) return `ours-${scenarioInfo(name).source}`;
+  // Reads the target of ours-init-postgres: that session stays open until it has run.
+  if (name === 'hash-scan-postgres') return 'ours-postgres';
   return null;
 }
 

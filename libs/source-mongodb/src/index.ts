@@ -34,3 +34,14 @@ export type {
   MongoValidationReport,
   ValidateMongoOptions,
 } from './validate-mongo.js';
+
+// Cross-engine verify (issue 7): the MongoDB side of verify and repair against libs/postgres's
+// canonical target (`_id` and `document` compared as text)
+export { openMongoVerify } from './verify/open-mongo-verify.js';
+export type {
+  MongoVerifyOptions,
+  MongoVerifySession,
+  MongoVerifyTable,
+} from './verify/open-mongo-verify.js';
+export type { MongoChecksummer, MongoKeyRange } from './verify/mongo-checksummer.js';
+export { jsonbText } from './verify/jsonb-text.js';

@@ -22,3 +22,14 @@ export { mapSqliteType, sqliteAffinity } from './type-map.js';
 export type { SqliteAffinity, SqliteTypeMapping, SqliteValueKind } from './type-map.js';
 export { encodeSqliteValue, isSqliteValue } from './sqlite-wire-value.js';
 export type { SqliteValue, WireColumn } from './sqlite-wire-value.js';
+
+// Cross-engine verify (issue 7): the SQLite side of verify and repair against libs/postgres's
+// canonical target
+export { openSqliteVerify } from './verify/open-sqlite-verify.js';
+export type {
+  SqliteVerifyOptions,
+  SqliteVerifySession,
+  SqliteVerifyTable,
+} from './verify/open-sqlite-verify.js';
+export type { SqliteChecksummer, SqliteKeyRange } from './verify/sqlite-checksummer.js';
+export type { SqliteCanonicalKind } from './verify/sqlite-canonical-text.js';

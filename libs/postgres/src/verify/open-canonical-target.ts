@@ -1,10 +1,11 @@
 /**
  * The PostgreSQL target of a cross-engine verify run (MySQL, SQLite → PostgreSQL): one small pool,
  * the target's catalog read once, and for each source table a checksummer hashing the canonical
- * row text of canonical-sql.ts, so that the source engine can compute the same hashes itself.
+ * row text of canonical-sql.ts (a digest per range, a hash per row), so that the source engine
+ * can compute the same hashes itself.
  */
 import { type Logger, type Secret, type TableId } from '@database-replicator/core';
-import { canonicalRowHash, type CanonicalColumn } from './canonical-sql.js';
+import type { CanonicalColumn } from './canonical-sql.js';
 import { createClientPool } from './client-pool.js';
 import { createPostgresChecksummer, type PostgresChecksummer } from './postgres-checksummer.js';
 import type { KeyColumn } from './range-sql.js';
@@ -89,7 +90,7 @@ export async function openCanonicalTarget(
         columns: table.columns.map((c) => c.name),
         key,
         filter: { predicates: [], cutoffs: [] },
-        rowHashSql: canonicalRowHash(table.columns),
+        canonical: table.columns,
       });
       const extraColumns = shape.filter((c) => !c.generated && !compared.has(c.name));
       return { kind: 'ready', checksummer, extraColumns: extraColumns.map((c) => c.name) };

@@ -4,11 +4,13 @@
  * pagination over the primary key, and per-row hashes for the small ranges bisection ends in.
  * Every failure becomes REPL_VERIFY_QUERY_FAILED naming the table, the side and the server.
  */
-import { formatTableRef, quoteTable, type TableId } from '@database-replicator/core';
+import { formatTableRef, quoteIdent, quoteTable, type TableId } from '@database-replicator/core';
 import type pg from 'pg';
+import { canonicalRangeSql, canonicalRowHash, type CanonicalColumn } from './canonical-sql.js';
 import type { PostgresClientPool } from './client-pool.js';
 import {
   SqlParams,
+  TABLE_ALIAS,
   keyOrder,
   keyText,
   rowHash,
@@ -30,10 +32,11 @@ export type PostgresChecksummerOptions = Readonly<{
   key: readonly KeyColumn[];
   filter: RowFilter;
   /**
-   * The per-row bigint hash expression; default `hashtextextended` of the row text. Cross-engine
-   * verify passes canonical-sql.ts's `canonicalRowHash`, which the source side can reproduce.
+   * Cross-engine verify: the compared columns with their canonical renderings, which a source
+   * engine can reproduce: ranges are then hashed by canonical-sql.ts's `canonicalRangeSql`, rows
+   * by its `canonicalRowHash`. Default: `hashtextextended` of each row's text, summed.
    */
-  rowHashSql?: string;
+  canonical?: readonly CanonicalColumn[];
 }>;
 
 /** A side of a table; the shape of libs/pipeline's TableChecksummer. */
@@ -53,8 +56,11 @@ export function createPostgresChecksummer(
   options: PostgresChecksummerOptions,
 ): PostgresChecksummer {
   const { pool, key, filter } = options;
-  const from = quoteTable(options.table);
-  const hash = options.rowHashSql ?? rowHash(options.columns);
+  const from = `${quoteTable(options.table)} AS ${TABLE_ALIAS}`;
+  const hash =
+    options.canonical === undefined
+      ? rowHash(options.columns)
+      : canonicalRowHash(options.canonical);
 
   const run = async <R extends pg.QueryResultRow>(what: string, sql: string, params: SqlParams) => {
     try {
@@ -66,7 +72,10 @@ export function createPostgresChecksummer(
   const keyAt = async (range: TextKeyRange, offset: number) => {
     const params = new SqlParams();
     const where = whereClause(key, range, filter, params);
-    const sql = `SELECT ${keyText(key)} AS key FROM ${from} ${where} ORDER BY ${keyOrder(key)} LIMIT 1 OFFSET ${params.add(offset)}`;
+    // The key text is built for the one row found, not for each row the offset skips.
+    const columns = key.map((k) => quoteIdent(k.name)).join(', ');
+    const found = `SELECT ${columns} FROM ${from} ${where} ORDER BY ${keyOrder(key)} LIMIT 1 OFFSET ${params.add(offset)}`;
+    const sql = `SELECT ${keyText(key)} AS key FROM (${found}) AS ${TABLE_ALIAS}`;
     const rows = await run<KeyRow>('read a key boundary', sql, params);
     return rows[0]?.key ?? null;
   };
@@ -87,7 +96,10 @@ export function createPostgresChecksummer(
       const params = new SqlParams();
       const where = whereClause(key, range, filter, params);
       // sum() over bigint accumulates exactly (128-bit) and returns numeric: no overflow.
-      const sql = `SELECT count(*)::text AS rows, COALESCE(sum(${hash}), 0)::text AS hash FROM ${from} ${where}`;
+      const sql =
+        options.canonical === undefined
+          ? `SELECT count(*)::text AS rows, COALESCE(sum(${hash}), 0)::text AS hash FROM ${from} ${where}`
+          : canonicalRangeSql(options.canonical, { from, where, order: keyOrder(key) });
       const rows = await run<{ rows: string; hash: string }>('count and hash rows', sql, params);
       const row = rows[0];
       return Object.freeze({ rows: Number(row?.rows ?? 0), hash: row?.hash ?? '0' });

@@ -47,9 +47,15 @@ export function keyExpression(key: KeyColumn): string {
   return key.byteOrder ? `${quoteIdent(key.name)} COLLATE "C"` : quoteIdent(key.name);
 }
 
-/** `ORDER BY` list of the key. */
+/**
+ * The alias verify's queries give the table. `ORDER BY` names key columns through it: a bare
+ * name there would first match an output column of that name (`key`, `hash`, `a`, …).
+ */
+export const TABLE_ALIAS = 'verify_row';
+
+/** `ORDER BY` list of the key, qualified by {@link TABLE_ALIAS}. */
 export function keyOrder(keys: readonly KeyColumn[]): string {
-  return keys.map(keyExpression).join(', ');
+  return keys.map((key) => `${TABLE_ALIAS}.${keyExpression(key)}`).join(', ');
 }
 
 /** `ARRAY[k1::text, …]`: a key in the form the verifier passes around. */

@@ -7,8 +7,9 @@
  * replicated one, so the target also counts as caught up once the extractor's checkpoint
  * (`_replicator.extractor_checkpoints`, which follows the binlog through foreign events) has
  * passed the position and the stored positions then stay unchanged for QUIET_POLLS polls: the
- * loader had nothing left to apply. Positions of one binlog sequence are compared by file and
- * offset (comparePositions); one MySQL source per target database is assumed.
+ * loader had nothing left to apply; and once nothing at all has moved for STALLED_MS: no pipeline
+ * runs. Positions of one binlog sequence are compared by file and offset (comparePositions); one
+ * MySQL source per target database is assumed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -34,6 +35,10 @@ export type BinlogReplicationProgress = Readonly<{
 const POLL_INTERVAL_MS = 100;
 // Polls (after the extractor passed the position) without a new apply before counting as caught up.
 const QUIET_POLLS = 3;
+// Neither the extractor's checkpoint nor a stored position moved for this long: no pipeline is
+// running (a running extractor's heartbeats move its checkpoint every second while the binlog
+// moves), so nothing is in flight; `init` without sync leaves positions behind, for one.
+const STALLED_MS = 5000;
 
 // A partition's stored position reaches `position` once a later change of it was applied;
 // one that gets no later change counts once it stays unchanged after the extractor passed
@@ -88,6 +93,50 @@ async function partitionPositions(
   return positions;
 }
 
+/** The positions seen when a wait last ended because nothing moved; shared by a run's waits. */
+type Stalled = { state: string | null };
+
+/**
+ * One catch-up check per call: true once every partition below `wanted` has counted as caught
+ * up (see the module comment), or once nothing has moved for STALLED_MS, or at once while the
+ * positions are still those an earlier wait found stalled (each re-check would wait again).
+ */
+function createCatchUpPoll(
+  target: TargetPool,
+  wanted: BinlogPosition,
+  stalled: Stalled,
+): () => Promise<boolean> {
+  const reached = (at: BinlogPosition | null | undefined) =>
+    at !== null && at !== undefined && comparePositions(at, { ...wanted, eventIndex: 0 }) >= 0;
+  let last = new Map<string, BinlogPosition>();
+  // Polls in a row each partition below `position` has not moved since the extractor passed it.
+  const quiet = new Map<string, number>();
+  let seen = '';
+  let movedAt = Date.now();
+  return async () => {
+    const now = await partitionPositions(target, wanted);
+    const checkpoint = await highestPosition(target, CHECKPOINT_SQL, wanted);
+    const extracted = reached(checkpoint);
+    let done = true;
+    for (const [partition, at] of now) {
+      if (reached(at)) continue;
+      const still = extracted && JSON.stringify(last.get(partition)) === JSON.stringify(at);
+      const count = still ? (quiet.get(partition) ?? 0) + 1 : 0;
+      quiet.set(partition, count);
+      if (count < QUIET_POLLS) done = false;
+    }
+    last = now;
+    const state = JSON.stringify([checkpoint, [...now]]);
+    if (state === stalled.state) return true;
+    if (state !== seen) {
+      seen = state;
+      movedAt = Date.now();
+    }
+    if (!done && Date.now() - movedAt >= STALLED_MS) stalled.state = state;
+    return done || stalled.state === state;
+  };
+}
+
 /**
  * The progress of a pipeline that has applied changes of this source into the target, or null
  * when the target holds no binlog position (verify then reports mismatches without re-checking).
@@ -107,6 +156,7 @@ export async function findBinlogProgress(
   const now = await readSourcePosition();
   if ((await highestPosition(target, READ_SQL, now)) === null) return null;
   logger?.info({}, 'a pipeline applies binlog changes; mismatches are re-checked after catch-up');
+  const stalled: Stalled = { state: null };
   return Object.freeze({
     async sourcePosition() {
       return JSON.stringify(await readSourcePosition());
@@ -115,25 +165,10 @@ export async function findBinlogProgress(
       const parsed: unknown = JSON.parse(position);
       const wanted = parseSourcePosition(parsed);
       if (!isBinlog(wanted)) return true;
-      const reached = (at: BinlogPosition | null | undefined) =>
-        at !== null && at !== undefined && comparePositions(at, { ...wanted, eventIndex: 0 }) >= 0;
       const deadline = Date.now() + timeoutMs;
-      let last = new Map<string, BinlogPosition>();
-      // Polls in a row each partition below `position` has not moved since the extractor passed it.
-      const quiet = new Map<string, number>();
+      const poll = createCatchUpPoll(target, wanted, stalled);
       for (;;) {
-        const now = await partitionPositions(target, wanted);
-        const extracted = reached(await highestPosition(target, CHECKPOINT_SQL, wanted));
-        let done = true;
-        for (const [partition, at] of now) {
-          if (reached(at)) continue;
-          const still = extracted && JSON.stringify(last.get(partition)) === JSON.stringify(at);
-          const count = still ? (quiet.get(partition) ?? 0) + 1 : 0;
-          quiet.set(partition, count);
-          if (count < QUIET_POLLS) done = false;
-        }
-        if (done) return true;
-        last = now;
+        if (await poll()) return true;
         if (Date.now() >= deadline) return false;
         await sleep(POLL_INTERVAL_MS, undefined, signal === undefined ? {} : { signal });
       }

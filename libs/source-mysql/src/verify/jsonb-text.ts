@@ -27,8 +27,9 @@ const HAS_ESCAPE = /["\\\u0000-\u001f]/;
 // A number token that a double may not hold exactly: 16+ digits in a row, or an exponent.
 const MAYBE_INEXACT = /\d{16}|\d[eE]/;
 
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\u0000-\u007f]*$/;
+// Code points above U+FFFF are surrogate pairs in UTF-16, whose code units sort below
+// U+E000-U+FFFF although their UTF-8 bytes sort above: keys holding one compare as bytes.
+const SURROGATE = /[\ud800-\udfff]/;
 
 function stringText(text: string): string {
   if (!HAS_ESCAPE.test(text)) return `"${text}"`;
@@ -41,7 +42,8 @@ function stringText(text: string): string {
 
 /** A JavaScript number as PostgreSQL's numeric prints the text JSON.stringify gives it. */
 function numberText(value: number): string {
-  const text = JSON.stringify(value);
+  const text = String(value);
+  if (!text.includes('e')) return text;
   const match = /^(-?)(\d+)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
   if (match === null) return text;
   const [, sign = '', whole = '', fraction = '', exponentText = '0'] = match;
@@ -52,14 +54,26 @@ function numberText(value: number): string {
   return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
-function byJsonbKeyOrder(a: string, b: string): number {
-  // For ASCII, UTF-16 length and order are byte length and order: no Buffer needed.
-  if (ASCII.test(a) && ASCII.test(b)) {
-    return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+/** UTF-8 length of `text`, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i += 1) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    // Two bytes below U+0800, three above; a surrogate pair (two units) is four.
+    bytes += unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 1 : 2;
   }
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length - right.length || Buffer.compare(left, right);
+  return bytes;
+}
+
+/** jsonb's key order: by UTF-8 length, then bytes (code points, the same order). */
+function byJsonbKeyOrder([a]: readonly [string, unknown], [b]: readonly [string, unknown]): number {
+  const byLength = utf8Length(a) - utf8Length(b);
+  if (byLength !== 0) return byLength;
+  if (SURROGATE.test(a) || SURROGATE.test(b)) {
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** `value` as PostgreSQL prints it after storing it as jsonb. */
@@ -89,14 +103,26 @@ export function jsonDocumentText(raw: string): string | null {
   return value === null ? null : parsedText(value);
 }
 
-// Renders what JSON.parse returns (a JSON value); typeof narrows it without a cast.
+// Renders what JSON.parse returns (a JSON value); typeof narrows it without a cast. Strings are
+// built with += (V8 ropes): per-document allocations are what this costs, in bulk verify.
 function parsedText(value: unknown): string {
-  if (value === null) return 'null';
   if (typeof value === 'string') return stringText(value);
   if (typeof value === 'number') return numberText(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (Array.isArray(value)) return `[${value.map((item: unknown) => parsedText(item)).join(', ')}]`;
-  if (typeof value !== 'object') return 'null';
-  const entries = Object.entries(value).sort(([a], [b]) => byJsonbKeyOrder(a, b));
-  return `{${entries.map(([key, item]) => `${stringText(key)}: ${parsedText(item)}`).join(', ')}}`;
+  if (value === null || typeof value !== 'object') return 'null';
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      text += i === 0 ? parsedText(value[i]) : `, ${parsedText(value[i])}`;
+    }
+    return `${text}]`;
+  }
+  const entries = Object.entries(value);
+  if (entries.length > 1) entries.sort(byJsonbKeyOrder);
+  let text = '{';
+  for (let i = 0; i < entries.length; i += 1) {
+    const [key, item] = entries[i] ?? ['', null];
+    text += `${i === 0 ? '' : ', '}${stringText(key)}: ${parsedText(item)}`;
+  }
+  return `${text}}`;
 }

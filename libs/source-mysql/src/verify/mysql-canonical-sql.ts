@@ -12,7 +12,7 @@ import type { MysqlWireColumn } from '../mysql-wire-value.js';
 import type { MysqlWireType } from '../type-map.js';
 
 /** How the target column is rendered (libs/postgres CanonicalKind). */
-export type MysqlCanonicalKind = 'text' | 'float' | 'bytea' | 'array';
+export type MysqlCanonicalKind = 'text' | 'json' | 'float' | 'bytea' | 'array';
 
 /** The target-side rendering of a column of wire type `wire`. */
 export function canonicalKindOf(wire: MysqlWireType): MysqlCanonicalKind {
@@ -24,6 +24,8 @@ export function canonicalKindOf(wire: MysqlWireType): MysqlCanonicalKind {
       return 'bytea';
     case 'set':
       return 'array';
+    case 'json':
+      return 'json';
     default:
       return 'text';
   }
@@ -68,7 +70,7 @@ function temporal(name: string, wire: MysqlWireType): string {
 
 /**
  * The canonical text of `column` as an SQL expression (NULL for SQL NULL and zero dates), or
- * null for a JSON column, which is rendered in Node from `CAST(col AS CHAR)`.
+ * null for a JSON column, which is rendered in Node from `CAST(col AS CHAR)` (mysql-row-text.ts).
  */
 export function mysqlCanonicalText(column: MysqlWireColumn): string | null {
   const name = quoteMysqlIdent(column.name);

@@ -1,19 +1,32 @@
 /**
  * One MySQL/MariaDB table as the source side of cross-engine verify (libs/pipeline's
- * TableChecksummer, matched structurally). Count and hash per key range run in MySQL; the row
- * text is the canonical text of mysql-canonical-sql.ts and the row hash the first 60 bits of
- * its MD5, which the PostgreSQL side computes alike. A table with JSON columns is hashed in Node
- * instead: MySQL sends each row's canonical pieces with the JSON text, Node renders the JSON as
- * jsonb prints it and hashes (the slower path, docs/verify.md).
+ * TableChecksummer, matched structurally), hashing the canonical row text of mysql-row-text.ts
+ * as libs/postgres canonical-sql.ts does on the target. A range is one `MD5(GROUP_CONCAT(…))` of
+ * its row texts in key order (mysql-checksum-sql.ts) rather than an MD5 per row, which is what
+ * costs most in MariaDB; with JSON columns, MariaDB hashes the SQL parts and sends the range's
+ * raw JSON documents as one string, which Node renders as jsonb prints them and hashes. A single
+ * row is hashed by the first 60 bits of its MD5.
+ *
+ * Ranges are planned to hold about `textBudgetBytes` of row text, since both engines build a
+ * range's text in memory. Should a range's text still not come back (GROUP_CONCAT past
+ * `max_allowed_packet`, documents that do not split into one per row), its rows are read and
+ * hashed in Node instead: slower, same hash.
  */
-import { createHash } from 'node:crypto';
-import { quoteMysqlIdent, type TableId } from '@database-replicator/core';
+import type { TableId } from '@database-replicator/core';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { mysqlQuery } from '../mysql-query.js';
 import type { MysqlWireColumn } from '../mysql-wire-value.js';
-import { jsonDocumentText } from './jsonb-text.js';
-import { mysqlCanonicalPiece, mysqlCanonicalText, mysqlKeyText } from './mysql-canonical-sql.js';
-import { mysqlKeyOrder, mysqlRangeWhere, type MysqlKeyRange } from './mysql-range-sql.js';
+import { mysqlChecksumSql } from './mysql-checksum-sql.js';
+import { mysqlRangeWhere, type MysqlCondition, type MysqlKeyRange } from './mysql-range-sql.js';
+import {
+  cellText,
+  createJsonPieces,
+  digestJsonParts,
+  digestRows,
+  rowTextOf,
+} from './mysql-row-text.js';
+import type { RangeSizing } from './range-sizing.js';
+import { rowHash60 } from './row-digest.js';
 
 /** A side of a table; the shape of libs/pipeline's TableChecksummer. */
 export type MysqlChecksummer = Readonly<{
@@ -31,119 +44,86 @@ export type MysqlChecksummerOptions = Readonly<{
   table: TableId;
   /** Compared columns in source order. */
   columns: readonly MysqlWireColumn[];
-  /** Key columns in key order. */
+  /** Key columns in key order (replication refuses tables without one). */
   keyColumns: readonly MysqlWireColumn[];
+  /** How ranges are sized, and whether the key index is scanned in key order. */
+  sizing: RangeSizing;
 }>;
 
-const SEPARATOR = '\u001f';
-
-/** The first 60 bits of the MD5 of `text`, as PostgreSQL's `('x' || substr(md5(t), 1, 15))::bit(60)::bigint`. */
-function hashOf(text: string): bigint {
-  return createHash('md5').update(text, 'utf8').digest().readBigUInt64BE(0) >> 4n;
-}
-
-function cellText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  return typeof value === 'string' ? value : String(value);
-}
-
-function jsonPiece(raw: string | null): string {
-  if (raw === null) return 'N';
-  const text = jsonDocumentText(raw);
-  // A JSON null document is replicated as SQL NULL.
-  return text === null ? 'N' : `v${text}`;
-}
+/** The session setting the digests need: GROUP_CONCAT cuts at 1 MiB by default. */
+export const GROUP_CONCAT_SQL = 'SET SESSION group_concat_max_len = 4294967295';
 
 /** Creates the checksummer of one MySQL table. */
 export function createMysqlChecksummer(options: MysqlChecksummerOptions): MysqlChecksummer {
-  const { pool, columns, keyColumns } = options;
-  const from = `${quoteMysqlIdent(options.table.schema)}.${quoteMysqlIdent(options.table.table)}`;
+  const { pool, keyColumns, sizing } = options;
+  const sql = mysqlChecksumSql(options.table, options.columns, keyColumns, sizing.scanOrdered);
+  const { layout } = sql;
+  const jsonPieces = createJsonPieces();
   const where = `${options.table.schema}.${options.table.table}`;
-  const texts = columns.map(mysqlCanonicalText);
-  const inNode = texts.some((text) => text === null);
-  const keyList = keyColumns.map(mysqlKeyText).join(', ');
-  const order = mysqlKeyOrder(keyColumns);
-  const pieces = texts.map((text, i) =>
-    text === null
-      ? `CAST(${quoteMysqlIdent(columns[i]?.name ?? '')} AS CHAR)`
-      : mysqlCanonicalPiece(text),
-  );
-  const rowText =
-    pieces.length === 0 ? "''" : `CONCAT_WS(CHAR(31 USING utf8mb4), ${pieces.join(', ')})`;
-  const rowHash = `CAST(CONV(SUBSTRING(MD5(${rowText}), 1, 15), 16, 10) AS UNSIGNED)`;
-
-  const select = (doing: string, sql: string, values: readonly unknown[]) =>
-    mysqlQuery(pool, `${doing} of ${where} for verify`, async (p) => {
+  const rangeRows = Math.max(1, Math.floor(sizing.textBudgetBytes / sizing.rowTextBytes));
+  const select = (
+    doing: string,
+    range: MysqlKeyRange,
+    build: (condition: MysqlCondition) => string,
+    extra: readonly unknown[] = [],
+  ) => {
+    const condition = mysqlRangeWhere(keyColumns, range);
+    return mysqlQuery(pool, `${doing} of ${where} for verify`, async (p) => {
       const [rows] = await p.query<RowDataPacket[]>({
-        sql,
-        values: [...values],
+        sql: build(condition),
+        values: [...condition.values, ...extra],
         rowsAsArray: true,
       });
-      return rows.map((row: unknown) => (Array.isArray(row) ? row : []));
+      return rows.map((row: unknown): readonly unknown[] => (Array.isArray(row) ? row : []));
     });
-  const keyOf = (row: readonly unknown[]) => keyColumns.map((_, i) => cellText(row[i]) ?? '');
-  // Node path: the row's pieces follow the key columns; JSON pieces arrive as raw text.
-  const nodeHash = (row: readonly unknown[]) =>
-    hashOf(
-      texts
-        .map((text, i) => {
-          const cell = cellText(row[keyColumns.length + i]);
-          return text === null ? jsonPiece(cell) : (cell ?? 'N');
-        })
-        .join(SEPARATOR),
-    );
-  const nodeRows = async (range: MysqlKeyRange) => {
-    const condition = mysqlRangeWhere(keyColumns, range);
-    const keys = keyList === '' ? '' : `${keyList}, `;
-    const sql = `SELECT ${keys}${pieces.join(', ')} FROM ${from} ${condition.sql} ORDER BY ${order}`;
-    return select('reading rows', sql, condition.values);
   };
+  const keyOf = (row: readonly unknown[]) => keyColumns.map((_, i) => cellText(row[i]) ?? '');
   const keyAt = async (range: MysqlKeyRange, offset: number) => {
-    const condition = mysqlRangeWhere(keyColumns, range);
-    const sql = `SELECT ${keyList} FROM ${from} ${condition.sql} ORDER BY ${order} LIMIT 1 OFFSET ?`;
-    const rows = await select('reading a key boundary', sql, [...condition.values, offset]);
-    const row = rows[0];
+    const [row] = await select('reading a key boundary', range, sql.keyAt, [offset]);
     return row === undefined ? null : keyOf(row);
   };
 
   return Object.freeze({
     async *planBoundaries(chunkRows: number) {
+      const step = Math.min(chunkRows, rangeRows);
       let after: readonly string[] | null = null;
       for (;;) {
-        const boundary = await keyAt({ after, upTo: null }, chunkRows - 1);
+        const boundary = await keyAt({ after, upTo: null }, step - 1);
         if (boundary === null) return;
         yield boundary;
         after = boundary;
       }
     },
     async hashRange(range: MysqlKeyRange) {
-      if (inNode) {
-        const rows = await nodeRows(range);
-        const sum = rows.reduce((total, row) => total + nodeHash(row), 0n);
-        return Object.freeze({ rows: rows.length, hash: sum.toString() });
+      const [row] = await select('counting and hashing rows', range, sql.range);
+      const rows = Number(cellText(row?.[0]) ?? 0);
+      if (rows === 0) return Object.freeze({ rows, hash: '' });
+      const sqlParts = cellText(row?.[1]);
+      const jsonParts =
+        layout.jsonPart === null
+          ? ''
+          : digestJsonParts(layout, cellText(row?.[2]), rows, jsonPieces);
+      if (sqlParts !== null && jsonParts !== null) {
+        return Object.freeze({ rows, hash: sqlParts + jsonParts });
       }
-      const condition = mysqlRangeWhere(keyColumns, range);
-      const sql = `SELECT COUNT(*), CAST(COALESCE(SUM(${rowHash}), 0) AS CHAR) FROM ${from} ${condition.sql}`;
-      const [row] = await select('counting and hashing rows', sql, condition.values);
-      return Object.freeze({
-        rows: Number(cellText(row?.[0]) ?? 0),
-        hash: cellText(row?.[1]) ?? '0',
-      });
+      const read = await select('reading rows', range, (c) => sql.rows(c, false));
+      return digestRows(layout, read, jsonPieces);
     },
     keyAt,
     async rowHashes(range: MysqlKeyRange) {
-      if (inNode) {
-        const rows = await nodeRows(range);
+      if (layout.jsonPart === null) {
+        const rows = await select('hashing single rows', range, sql.rowHashes);
+        const at = keyColumns.length;
         return rows.map((row) =>
-          Object.freeze({ key: keyOf(row), hash: nodeHash(row).toString() }),
+          Object.freeze({ key: keyOf(row), hash: cellText(row[at]) ?? '0' }),
         );
       }
-      const condition = mysqlRangeWhere(keyColumns, range);
-      const sql = `SELECT ${keyList}, CAST(${rowHash} AS CHAR) FROM ${from} ${condition.sql} ORDER BY ${order}`;
-      const rows = await select('hashing single rows', sql, condition.values);
+      const rows = await select('reading rows', range, (c) => sql.rows(c, true));
       return rows.map((row) =>
-        Object.freeze({ key: keyOf(row), hash: cellText(row[keyColumns.length]) ?? '0' }),
+        Object.freeze({
+          key: keyOf(row),
+          hash: rowHash60(rowTextOf(layout, row, keyColumns.length, jsonPieces)),
+        }),
       );
     },
   });

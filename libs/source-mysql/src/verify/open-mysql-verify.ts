@@ -27,7 +27,12 @@ import { introspectMysql, keyOf } from '../introspect.js';
 import { mysqlQuery } from '../mysql-query.js';
 import { readStartPosition } from '../position.js';
 import { canonicalKindOf, isTextKey, type MysqlCanonicalKind } from './mysql-canonical-sql.js';
-import { createMysqlChecksummer, type MysqlChecksummer } from './mysql-checksummer.js';
+import {
+  createMysqlChecksummer,
+  GROUP_CONCAT_SQL,
+  type MysqlChecksummer,
+} from './mysql-checksummer.js';
+import { readRangeSizing, type RangeSizing } from './range-sizing.js';
 import { readMysqlRows } from './read-mysql-rows.js';
 
 /** Options of {@link openMysqlVerify}. */
@@ -99,7 +104,11 @@ function narrow(
   });
 }
 
-function describeForVerify(pool: Pool, described: DescribedMysqlTable): MysqlVerifyTable {
+function describeForVerify(
+  pool: Pool,
+  described: DescribedMysqlTable,
+  sizing: RangeSizing,
+): MysqlVerifyTable {
   const { table, plan } = described;
   const filtered = plan.rowFilters.length + plan.timeFilters.length > 0;
   const blocked = plan.schemaOnly
@@ -121,10 +130,11 @@ function describeForVerify(pool: Pool, described: DescribedMysqlTable): MysqlVer
       table: table.id,
       columns: described.columns,
       keyColumns: described.keyColumns,
+      sizing,
     }),
     ...(blocked === undefined ? {} : { blocked }),
     notes: described.columns.some((c) => c.wire === 'json')
-      ? ['JSON columns: rows hashed in Node (slower)']
+      ? ['JSON columns: rendered as jsonb prints them and hashed in Node (slower)']
       : [],
   });
 }
@@ -148,6 +158,7 @@ export async function openMysqlVerify(options: MysqlVerifyOptions): Promise<Mysq
     );
     // TIMESTAMP values are read in UTC, as replication reads them.
     connection.query(SESSION_TIME_ZONE_SQL);
+    connection.query(GROUP_CONCAT_SQL);
   });
   try {
     const infos = await mysqlQuery(pool, 'describing tables for verify', async (p) => {
@@ -166,8 +177,9 @@ export async function openMysqlVerify(options: MysqlVerifyOptions): Promise<Mysq
     const selected = narrow(plans, options.tables, database);
     const described = describeMysqlTables(infos, selected, 'time');
     const byKey = new Map(described.map((d) => [keyOf(d.table.id), d]));
+    const sizingOf = await readRangeSizing(pool, described, infos);
     return Object.freeze({
-      tables: described.map((d) => describeForVerify(pool, d)),
+      tables: described.map((d) => describeForVerify(pool, d, sizingOf(d))),
       connector: 'mysql',
       name: database === '' ? 'mysql' : database,
       database,

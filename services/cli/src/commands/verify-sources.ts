@@ -1,12 +1,14 @@
 /**
  * The tables `verify` compares, per source kind: PostgreSQL sources through libs/postgres's
- * same-engine checksummers, MySQL/MariaDB through libs/source-mysql's canonical checksummers
- * against libs/postgres's canonical target side; plus, for `--repair`, where rows are read from
- * and how the source is named in repair events.
+ * same-engine checksummers; MySQL/MariaDB and SQLite through their libs' canonical checksummers
+ * against libs/postgres's canonical target side; MongoDB through its lib's checksummer against
+ * the summed target side (summed-target-checksummer.ts); plus, for `--repair`, where rows are
+ * read from and how the source is named in repair events. Only PostgreSQL and MySQL sources know
+ * how far a running replication has got; SQLite and MongoDB runs have no progress, so a
+ * difference is reported as read (docs/verify.md, "SQLite and MongoDB").
  */
 import {
   formatTableRef,
-  replicatorError,
   type Logger,
   type ReplicatorConfig,
   type TableId,
@@ -15,6 +17,7 @@ import {
 import type {
   RepairSource,
   ReplicationProgress,
+  TableChecksummer,
   VerifyTableInput,
 } from '@database-replicator/pipeline';
 import {
@@ -23,12 +26,18 @@ import {
   openCanonicalTarget,
   openPostgresRepairSource,
   openPostgresVerify,
+  type CanonicalTarget,
+  type CanonicalTargetSide,
+  type CanonicalTargetTable,
+  type PostgresClientPool,
 } from '@database-replicator/postgres';
+import { openMongoVerify } from '@database-replicator/source-mongodb';
+import { findBinlogProgress, openMysqlVerify } from '@database-replicator/source-mysql';
+import { openSqliteVerify } from '@database-replicator/source-sqlite';
 import {
-  findBinlogProgress,
-  openMysqlVerify,
-  type MysqlVerifyTable,
-} from '@database-replicator/source-mysql';
+  createSummedTargetChecksummer,
+  type SummedTargetTable,
+} from './summed-target-checksummer.js';
 
 type Endpoint = NonNullable<ReplicatorConfig['source']>;
 
@@ -56,8 +65,7 @@ export type VerifyRunOptions = Readonly<{
 /**
  * Opens the run for the source's kind.
  *
- * @throws ReplicatorError `REPL_NOT_IMPLEMENTED` for a source kind verify does not support yet;
- *   otherwise what the engines' openers throw.
+ * @throws ReplicatorError what the engines' openers throw.
  */
 export async function openVerifyRun(options: VerifyRunOptions): Promise<VerifyRun> {
   switch (options.source.kind) {
@@ -65,12 +73,10 @@ export async function openVerifyRun(options: VerifyRunOptions): Promise<VerifyRu
       return openPostgresRun(options);
     case 'mysql':
       return openMysqlRun(options);
-    default:
-      throw replicatorError(
-        'REPL_NOT_IMPLEMENTED',
-        `verify does not support ${options.source.kind} sources yet (${options.source.redactedUrl})`,
-        { fix: 'Use a postgresql:// or mysql:// source; other sources follow (issue 7).' },
-      );
+    case 'sqlite':
+      return openSqliteRun(options);
+    case 'mongodb':
+      return openMongoRun(options);
   }
 }
 
@@ -106,15 +112,45 @@ async function openPostgresRun(options: VerifyRunOptions): Promise<VerifyRun> {
   });
 }
 
-async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
-  const source = await openMysqlVerify({
-    url: options.source.url,
-    filters: options.filters,
-    ...(options.tables === undefined ? {} : { tables: options.tables }),
-    connections: options.connections,
-    logger: options.logger,
-  });
-  let target;
+/** A table of a canonical source session (MySQL, SQLite, MongoDB), as its lib describes it. */
+type CanonicalSourceTable = CanonicalTargetTable &
+  Readonly<{
+    /** The report name. */
+    table: string;
+    keyColumns: readonly string[];
+    source: TableChecksummer;
+    blocked?: Readonly<{ status: 'skipped'; note: string }>;
+    notes: readonly string[];
+  }>;
+
+/** A canonical source session: its tables, the repair reads, and `close`. */
+type CanonicalSourceSession = RepairSource &
+  Readonly<{ tables: readonly CanonicalSourceTable[]; close(): Promise<void> }>;
+
+/** A table of a source hashing ranges as sums of row hashes; keys carry their target type. */
+type SummedSourceTable = Omit<CanonicalSourceTable, 'key'> & SummedTargetTable;
+
+/**
+ * How the target side of a canonical run hashes a range: as the canonical target does (MySQL,
+ * SQLite), or as the sum of its canonical row hashes (MongoDB, whose side orders `_id`s in
+ * memory and cannot feed a digest in key order; summed-target-checksummer.ts), the canonical
+ * target then only checking that the table and its columns exist.
+ */
+type CanonicalRunMode =
+  | Readonly<{
+      kind: 'canonical';
+      /** Gets a one-connection target pool; without it the run has no progress. */
+      findProgress?: (pool: PostgresClientPool) => Promise<ReplicationProgress | null>;
+    }>
+  | Readonly<{ kind: 'summed'; tables: readonly SummedSourceTable[] }>;
+
+/** The run of a canonical source session against the target; see {@link CanonicalRunMode}. */
+async function openCanonicalRun(
+  options: VerifyRunOptions,
+  source: CanonicalSourceSession,
+  mode: CanonicalRunMode,
+): Promise<VerifyRun> {
+  let target: CanonicalTarget;
   try {
     target = await openCanonicalTarget({
       target: options.target.url,
@@ -126,19 +162,33 @@ async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
     throw error;
   }
   const opened = target;
-  // A pipeline applying this source's binlog into the target: mismatches wait for it.
-  const progressPool = createClientPool(options.target.url, { size: 1, logger: options.logger });
+  const findProgress = mode.kind === 'canonical' ? mode.findProgress : undefined;
+  // Summed tables: the run's own pool; the canonical target's serves its catalog read only.
+  const pool =
+    findProgress !== undefined || mode.kind === 'summed'
+      ? createClientPool(options.target.url, {
+          size: mode.kind === 'summed' ? options.connections : 1,
+          logger: options.logger,
+        })
+      : undefined;
   const closeAll = async () => {
-    await Promise.all([source.close(), opened.close(), progressPool.close()]);
+    await Promise.all([source.close(), opened.close(), pool?.close()]);
   };
-  let progress: ReplicationProgress | null;
+  let progress: ReplicationProgress | null = null;
   try {
-    progress = await findBinlogProgress(() => source.position(), progressPool, options.logger);
+    if (findProgress !== undefined && pool !== undefined) progress = await findProgress(pool);
   } catch (error) {
     await closeAll();
     throw error;
   }
-  const inputs = source.tables.map((table) => mysqlInput(table, opened.describe(table)));
+  const summed = new Map<CanonicalSourceTable, TableChecksummer>(
+    mode.kind === 'summed' && pool !== undefined
+      ? mode.tables.map((table) => [table, createSummedTargetChecksummer(pool, table)])
+      : [],
+  );
+  const inputs = source.tables.map((table) =>
+    canonicalInput(table, opened.describe(table), summed.get(table)),
+  );
   return Object.freeze({
     inputs,
     ids: new Map(source.tables.map((t) => [t.table, t.id])),
@@ -148,9 +198,46 @@ async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
   });
 }
 
-function mysqlInput(
-  table: MysqlVerifyTable,
-  side: ReturnType<Awaited<ReturnType<typeof openCanonicalTarget>>['describe']>,
+async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
+  const source = await openMysqlVerify({
+    url: options.source.url,
+    filters: options.filters,
+    ...(options.tables === undefined ? {} : { tables: options.tables }),
+    connections: options.connections,
+    logger: options.logger,
+  });
+  // A pipeline applying this source's binlog into the target: mismatches wait for it.
+  return openCanonicalRun(options, source, {
+    kind: 'canonical',
+    findProgress: (pool) => findBinlogProgress(() => source.position(), pool, options.logger),
+  });
+}
+
+async function openSqliteRun(options: VerifyRunOptions): Promise<VerifyRun> {
+  const source = await openSqliteVerify({
+    url: options.source.url,
+    filters: options.filters,
+    ...(options.tables === undefined ? {} : { tables: options.tables }),
+    logger: options.logger,
+  });
+  return openCanonicalRun(options, source, { kind: 'canonical' });
+}
+
+async function openMongoRun(options: VerifyRunOptions): Promise<VerifyRun> {
+  const source = await openMongoVerify({
+    url: options.source.url,
+    filters: options.filters,
+    ...(options.tables === undefined ? {} : { tables: options.tables }),
+    logger: options.logger,
+  });
+  return openCanonicalRun(options, source, { kind: 'summed', tables: source.tables });
+}
+
+/** The verifier's input of `table`; `summed` replaces the canonical target's checksummer. */
+function canonicalInput(
+  table: CanonicalSourceTable,
+  side: CanonicalTargetSide,
+  summed: TableChecksummer | undefined,
 ): VerifyTableInput {
   const base = {
     table: table.table,
@@ -168,5 +255,5 @@ function mysqlInput(
     side.extraColumns.length > 0
       ? [...table.notes, `target-only column(s) ${side.extraColumns.join(', ')} not compared`]
       : table.notes;
-  return { ...base, notes, target: side.checksummer };
+  return { ...base, notes, target: summed ?? side.checksummer };
 }

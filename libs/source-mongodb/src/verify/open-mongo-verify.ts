@@ -1,0 +1,167 @@
+/**
+ * The MongoDB source of a cross-engine verify run: the selected collections as the replication
+ * selects them (database of the URL path, or every non-system database; filters with
+ * schema = database), each with its source checksummer (mongo-checksummer.ts), plus what
+ * `verify --repair` reads: documents by `_id` text, encoded by the replication's own encoder.
+ * One client; the caller closes the session.
+ */
+import { MongoClient } from 'mongodb';
+import {
+  formatTableRef,
+  planTables,
+  replicatorError,
+  resolveTableSelector,
+  type ChangeRow,
+  type Logger,
+  type MongoRefreshPosition,
+  type ReplicatorConfig,
+  type Secret,
+  type TableId,
+  type TablePlan,
+  type TableSelector,
+} from '@database-replicator/core';
+import { parseMongoUrl } from '../config.js';
+import { DOCUMENT_COLUMN, ID_COLUMN } from '../constants.js';
+import { listMongoCollections } from '../introspect.js';
+import { mongoCall } from '../mongo-call.js';
+import { refreshPosition } from '../position.js';
+import { createMongoChecksummer, type MongoChecksummer } from './mongo-checksummer.js';
+import { readMongoRows } from './read-mongo-rows.js';
+
+/** Options of {@link openMongoVerify}. */
+export type MongoVerifyOptions = Readonly<{
+  url: Secret;
+  filters: ReplicatorConfig['filters'];
+  /** Verify only these (`--tables`, `[database.]collection`); each must be among the selected. */
+  tables?: readonly TableSelector[];
+  logger?: Logger;
+}>;
+
+/** One collection of the run. */
+export type MongoVerifyTable = Readonly<{
+  /** The target table: `database.collection`. */
+  id: TableId;
+  /** `database.collection`, for the report. */
+  table: string;
+  /** `['_id']`. */
+  keyColumns: readonly string[];
+  /** `_id` and `document`, both compared by their text (`document::text` is jsonb's). */
+  columns: readonly Readonly<{ name: string; kind: 'text' }>[];
+  /** `_id` (`text`), ordered bytewise on both sides. */
+  key: readonly Readonly<{ name: string; text: boolean; type: string }>[];
+  source: MongoChecksummer;
+  /** Set when rows are not compared, with the reason. */
+  blocked?: Readonly<{ status: 'skipped'; note: string }>;
+  notes: readonly string[];
+}>;
+
+/** An open MongoDB verify source; see {@link openMongoVerify}. */
+export type MongoVerifySession = Readonly<{
+  tables: readonly MongoVerifyTable[];
+  connector: 'mongodb';
+  /** The source name replication uses (the URL's database, else `mongodb`). */
+  name: string;
+  database: string;
+  /**
+   * Refresh cycle 0: the position repair events carry. MongoDB has no position to read without
+   * opening a change stream, and repairs are recorded under their own consumer group, where
+   * nothing orders them against the stream.
+   */
+  position(): Promise<MongoRefreshPosition>;
+  /** Current documents of `keys` (`_id` texts) as target rows, encoded as the snapshot encodes them. */
+  readRows(
+    table: TableId,
+    keyColumns: readonly string[],
+    keys: readonly (readonly string[])[],
+  ): Promise<readonly ChangeRow[]>;
+  close(): Promise<void>;
+}>;
+
+const COLUMNS = Object.freeze([
+  Object.freeze({ name: ID_COLUMN, kind: 'text' as const }),
+  Object.freeze({ name: DOCUMENT_COLUMN, kind: 'text' as const }),
+]);
+
+function narrow(
+  plans: readonly TablePlan[],
+  selectors: readonly TableSelector[] | undefined,
+  database: string,
+): readonly TablePlan[] {
+  if (selectors === undefined) return plans;
+  return selectors.map((selector) => {
+    const wanted = resolveTableSelector(selector, { schema: database });
+    const plan = plans.find((p) => p.id.schema === wanted.schema && p.id.table === wanted.table);
+    if (plan === undefined) {
+      const name = formatTableRef(wanted);
+      throw replicatorError(
+        'REPL_CONFIG_TABLE_NOT_FOUND',
+        `--tables names collection ${name}, which the MongoDB source does not have or the filters leave out`,
+        {
+          fix: 'Correct the name in --tables ([database.]collection), or include it in the filters.',
+          details: { configKey: 'tables', table: name },
+        },
+      );
+    }
+    return plan;
+  });
+}
+
+function blockedOf(plan: TablePlan): MongoVerifyTable['blocked'] {
+  if (plan.schemaOnly) return { status: 'skipped', note: 'schema only: rows not compared' };
+  if (plan.rowFilters.length + plan.timeFilters.length > 0) {
+    return {
+      status: 'skipped',
+      note: 'table_filters / time_filters are not supported for MongoDB sources: rows not compared',
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Connects and lists the collections to verify.
+ *
+ * @throws ReplicatorError `REPL_CONFIG_SOURCE_SCHEME` (not a MongoDB URL), `REPL_MONGO_QUERY_FAILED`
+ *   (connection or listing failed), `REPL_CONFIG_TABLE_NOT_FOUND`.
+ */
+export async function openMongoVerify(options: MongoVerifyOptions): Promise<MongoVerifySession> {
+  const { database, location } = parseMongoUrl(options.url);
+  const client = new MongoClient(options.url.reveal(), {
+    appName: 'database-replicator verify',
+    serverSelectionTimeoutMS: 15_000,
+  });
+  try {
+    await mongoCall(`Connecting to the MongoDB source ${location}`, () => client.connect());
+    const ids = await listMongoCollections(client, database);
+    const plans = narrow(
+      planTables(ids, options.filters, { schema: database ?? '' }),
+      options.tables,
+      database ?? '',
+    );
+    const collectionOf = (id: TableId) => client.db(id.schema).collection(id.table);
+    const tables = plans.map((plan): MongoVerifyTable => {
+      const blocked = blockedOf(plan);
+      return Object.freeze({
+        id: plan.id,
+        table: formatTableRef(plan.id),
+        keyColumns: [ID_COLUMN],
+        columns: COLUMNS,
+        key: [{ name: ID_COLUMN, text: true, type: 'text' }],
+        source: createMongoChecksummer(collectionOf(plan.id)),
+        ...(blocked === undefined ? {} : { blocked }),
+        notes: [],
+      });
+    });
+    return Object.freeze({
+      tables,
+      connector: 'mongodb',
+      name: database ?? 'mongodb',
+      database: database ?? 'mongodb',
+      position: async () => refreshPosition(0n),
+      readRows: (table, _keyColumns, keys) => readMongoRows(collectionOf(table), keys),
+      close: () => client.close(),
+    });
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The hashes of libs/postgres canonical-sql.ts computed in Node over canonical row texts: a
+ * range of a keyed table as the MD5 (hex) of its row texts joined by U+001E in key order, a
+ * table without a usable key as the sum of its row hashes, and a single row as the first 60 bits
+ * of the MD5 of its text. Pure.
+ */
+import { createHash, hash } from 'node:crypto';
+
+/** Joins the rows of a range in its digest. */
+const ROW_SEPARATOR = '\u001e';
+
+// Row texts reach the hash in batches of about this many UTF-16 units: one native call per row
+// costs more than the hashing itself.
+const BATCH_CHARS = 1 << 16;
+
+/** `('x' || substr(md5(text), 1, 15))::bit(60)::bigint` of PostgreSQL. */
+export function rowHash60(text: string): bigint {
+  return hash('md5', text, 'buffer').readBigUInt64BE(0) >> 4n;
+}
+
+/** A range's digest, fed row by row in key order. */
+export type RangeDigest = {
+  /** Adds the next row's canonical text. */
+  add(text: string): void;
+  /** Rows added so far. */
+  readonly rows: number;
+  /** The MD5 in lower-case hex; '' when no row was added. Call once. */
+  hex(): string;
+};
+
+/** An empty range digest. */
+export function createRangeDigest(): RangeDigest {
+  const md5 = createHash('md5');
+  let pending = '';
+  let rows = 0;
+  return {
+    add(text: string) {
+      pending = rows === 0 ? text : `${pending}${ROW_SEPARATOR}${text}`;
+      rows += 1;
+      if (pending.length >= BATCH_CHARS) {
+        md5.update(pending, 'utf8');
+        pending = '';
+      }
+    },
+    get rows() {
+      return rows;
+    },
+    hex() {
+      if (rows === 0) return '';
+      md5.update(pending, 'utf8');
+      return md5.digest('hex');
+    },
+  };
+}

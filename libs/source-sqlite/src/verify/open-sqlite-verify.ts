@@ -1,0 +1,179 @@
+/**
+ * The SQLite source of a cross-engine verify run: the selected tables described as the
+ * replication describes them (same columns, same key, rowid for tables without a declared key,
+ * same encoder), each with its source checksummer and the column renderings the PostgreSQL side
+ * needs, plus what `verify --repair` reads: rows by key and the changelog position. One
+ * read-only connection; the caller closes the session.
+ */
+import path from 'node:path';
+import {
+  formatTableRef,
+  planTables,
+  replicatorError,
+  resolveTableSelector,
+  type ChangeRow,
+  type Logger,
+  type ReplicatorConfig,
+  type Secret,
+  type SqliteChangelogPosition,
+  type TableId,
+  type TablePlan,
+  type TableSelector,
+} from '@database-replicator/core';
+import { currentSequence, isCaptureInstalled } from '../capture.js';
+import { DEFAULT_TARGET_SCHEMA } from '../constants.js';
+import { introspectSqliteTable, listSqliteTables } from '../introspect.js';
+import { openSqlite, sqliteCall } from '../open-sqlite.js';
+import { sqlitePosition } from '../position.js';
+import { sqlitePathOf } from '../sqlite-path.js';
+import { SQLITE_SOURCE_DEFAULTS } from '../config.js';
+import { readSqliteRows } from './read-sqlite-rows.js';
+import { canonicalKindOf, type SqliteCanonicalKind } from './sqlite-canonical-text.js';
+import { createSqliteChecksummer, type SqliteChecksummer } from './sqlite-checksummer.js';
+import { sqliteVerifyKey } from './sqlite-verify-key.js';
+
+/** Options of {@link openSqliteVerify}. */
+export type SqliteVerifyOptions = Readonly<{
+  url: Secret;
+  filters: ReplicatorConfig['filters'];
+  /** Verify only these (`--tables`); each must be among the selected tables. */
+  tables?: readonly TableSelector[];
+  /** The target schema the tables were replicated into. Default `public`, as the source's. */
+  schema?: string;
+  logger?: Logger;
+}>;
+
+/** One table of the run. */
+export type SqliteVerifyTable = Readonly<{
+  /** The target table (`schema.table`). */
+  id: TableId;
+  /** `schema.table`, for the report. */
+  table: string;
+  /** Key columns compared range by range; empty when the table is compared as a whole. */
+  keyColumns: readonly string[];
+  /** Compared columns in source order with the target-side rendering of each. */
+  columns: readonly Readonly<{ name: string; kind: SqliteCanonicalKind }>[];
+  /** Key columns; `text` ones are ordered bytewise on both sides. */
+  key: readonly Readonly<{ name: string; text: boolean }>[];
+  source: SqliteChecksummer;
+  /** Set when rows are not compared, with the reason. */
+  blocked?: Readonly<{ status: 'skipped'; note: string }>;
+  notes: readonly string[];
+}>;
+
+/** An open SQLite verify source; see {@link openSqliteVerify}. */
+export type SqliteVerifySession = Readonly<{
+  tables: readonly SqliteVerifyTable[];
+  connector: 'sqlite';
+  /** The source name replication uses (`sqlite`, as the CLI names it). */
+  name: string;
+  /** `source.db` of events: the file name. */
+  database: string;
+  /** The newest changelog sequence (0 without change capture), carried by repair events. */
+  position(): Promise<SqliteChangelogPosition>;
+  /** Current rows of `keys` (text per key column), encoded as the snapshot encodes them. */
+  readRows(
+    table: TableId,
+    keyColumns: readonly string[],
+    keys: readonly (readonly string[])[],
+  ): Promise<readonly ChangeRow[]>;
+  close(): Promise<void>;
+}>;
+
+function narrow(
+  plans: readonly TablePlan[],
+  selectors: readonly TableSelector[] | undefined,
+  schema: string,
+): readonly TablePlan[] {
+  if (selectors === undefined) return plans;
+  return selectors.map((selector) => {
+    const wanted = resolveTableSelector(selector, { schema });
+    const plan = plans.find((p) => p.id.schema === wanted.schema && p.id.table === wanted.table);
+    if (plan === undefined) {
+      const name = formatTableRef(wanted);
+      throw replicatorError(
+        'REPL_CONFIG_TABLE_NOT_FOUND',
+        `--tables names table ${name}, which the SQLite source does not have or the filters leave out`,
+        {
+          fix: `Correct the name in --tables ([${schema}.]table), or include the table in the filters.`,
+          details: { configKey: 'tables', table: name },
+        },
+      );
+    }
+    return plan;
+  });
+}
+
+function blockedOf(plan: TablePlan): SqliteVerifyTable['blocked'] {
+  if (plan.schemaOnly) return { status: 'skipped', note: 'schema only: rows not compared' };
+  if (plan.rowFilters.length + plan.timeFilters.length > 0) {
+    return {
+      status: 'skipped',
+      note: 'table_filters / time_filters are not supported for SQLite sources: rows not compared',
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Opens the file read-only and describes every table to verify.
+ *
+ * @throws ReplicatorError `REPL_CONFIG_SOURCE_SCHEME` (not a SQLite URL), `REPL_SQLITE_OPEN_FAILED`,
+ *   `REPL_SQLITE_QUERY_FAILED`, `REPL_CONFIG_TABLE_NOT_FOUND`, `REPL_SQLITE_TABLE_UNSUPPORTED`
+ *   (as replication refuses the same tables).
+ */
+export async function openSqliteVerify(options: SqliteVerifyOptions): Promise<SqliteVerifySession> {
+  const file = sqlitePathOf(options.url.reveal());
+  const schema = options.schema ?? DEFAULT_TARGET_SCHEMA;
+  const db = openSqlite(file, 'read', SQLITE_SOURCE_DEFAULTS.busyTimeoutMs);
+  try {
+    const described = sqliteCall(file, 'describing tables for verify', () =>
+      db.transaction(() => {
+        const ids = listSqliteTables(db).map((table) => ({ schema, table }));
+        const plans = narrow(planTables(ids, options.filters, { schema }), options.tables, schema);
+        return plans.map((plan) => {
+          const info = introspectSqliteTable(db, plan.id.table, options.logger);
+          return { plan, info, key: sqliteVerifyKey(db, info) };
+        });
+      })(),
+    );
+    const infos = new Map(described.map((d) => [d.info.name, d]));
+    const tables = described.map(({ plan, info, key }): SqliteVerifyTable => {
+      const ranged = key.kind === 'ranges' ? key.columns : [];
+      const blocked = blockedOf(plan);
+      return Object.freeze({
+        id: plan.id,
+        table: formatTableRef(plan.id),
+        keyColumns: ranged.map((k) => k.column.name),
+        columns: info.columns.map((c) => ({ name: c.name, kind: canonicalKindOf(c.kind) })),
+        key: ranged.map((k) => ({ name: k.column.name, text: k.text })),
+        source: createSqliteChecksummer({ db, file, table: info, key: ranged }),
+        ...(blocked === undefined ? {} : { blocked }),
+        notes: key.kind === 'whole' ? [key.reason] : [],
+      });
+    });
+    return Object.freeze({
+      tables,
+      connector: 'sqlite',
+      name: 'sqlite',
+      database: path.basename(file),
+      position: async () =>
+        sqlitePosition(
+          sqliteCall(file, 'reading the changelog position', () =>
+            isCaptureInstalled(db) ? currentSequence(db) : 0n,
+          ),
+        ),
+      readRows: async (table, _keyColumns, keys) => {
+        const found = infos.get(table.table);
+        if (found === undefined || found.key.kind !== 'ranges') return [];
+        return readSqliteRows(db, file, found.info, found.key.columns, keys);
+      },
+      close: async () => {
+        db.close();
+      },
+    });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

@@ -104,3 +104,7 @@ export type {
   RefreshState,
   RefreshStateStoreOptions,
 } from './refresh/refresh-state-store.js';
+
+// The canonical hashes of libs/postgres canonical-sql.ts computed in Node (issue 7)
+export { ROW_SEPARATOR, createRangeDigest, rowHash60 } from './verify/range-digest.js';
+export type { RangeDigest } from './verify/range-digest.js';

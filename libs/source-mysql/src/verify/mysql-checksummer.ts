@@ -26,7 +26,7 @@ import {
   rowTextOf,
 } from './mysql-row-text.js';
 import type { RangeSizing } from './range-sizing.js';
-import { rowHash60 } from './row-digest.js';
+import { rowHash60 } from '@database-replicator/pipeline';
 
 /** A side of a table; the shape of libs/pipeline's TableChecksummer. */
 export type MysqlChecksummer = Readonly<{
@@ -122,7 +122,7 @@ export function createMysqlChecksummer(options: MysqlChecksummerOptions): MysqlC
       return rows.map((row) =>
         Object.freeze({
           key: keyOf(row),
-          hash: rowHash60(rowTextOf(layout, row, keyColumns.length, jsonPieces)),
+          hash: rowHash60(rowTextOf(layout, row, keyColumns.length, jsonPieces)).toString(),
         }),
       );
     },

@@ -11,7 +11,7 @@ import { quoteMysqlIdent } from '@database-replicator/core';
 import type { MysqlWireColumn } from '../mysql-wire-value.js';
 import { jsonDocumentText } from './jsonb-text.js';
 import { mysqlCanonicalPiece, mysqlCanonicalText } from './mysql-canonical-sql.js';
-import { createRangeDigest, ROW_SEPARATOR } from './row-digest.js';
+import { createRangeDigest, ROW_SEPARATOR } from '@database-replicator/pipeline';
 
 /** Joins the pieces of a row. */
 const PIECE_SEPARATOR = '\u001f';

@@ -3,7 +3,7 @@
  * matched structurally). Each call is one statement on the read-only connection, so one short
  * read transaction (a writer in rollback-journal mode waits for it at most). Rows of a key range
  * are read in key order through the key's index and hashed in Node as libs/postgres
- * canonical-sql.ts hashes the stored target rows (canonical-hash.ts): each cell becomes its
+ * canonical-sql.ts hashes the stored target rows (libs/pipeline range-digest.ts): each cell becomes its
  * canonical text (sqlite-canonical-text.ts), the row text is those texts joined by U+001F, and
  * a range's hash the MD5 of its row texts in key order; a table without a usable key is hashed
  * as the sum of its row hashes.
@@ -13,7 +13,7 @@ import { quoteIdent } from '@database-replicator/core';
 import type { SqliteTableInfo } from '../introspect.js';
 import { sqliteCall } from '../open-sqlite.js';
 import { storedValue } from '../snapshot.js';
-import { createRangeDigest, rowHash60 } from './canonical-hash.js';
+import { createRangeDigest, rowHash60 } from '@database-replicator/pipeline';
 import { canonicalCell } from './sqlite-canonical-text.js';
 import { keyBindValue, keyText, type SqliteVerifyKeyColumn } from './sqlite-verify-key.js';
 

@@ -1,16 +1,16 @@
 /**
- * The hashes of libs/postgres canonical-sql.ts computed in Node over canonical row texts: a
- * range of a keyed table as the MD5 (hex) of its row texts joined by U+001E in key order, a
- * table without a usable key as the sum of its row hashes, and a single row as the first 60 bits
- * of the MD5 of its text. Pure.
+ * The hashes of libs/postgres canonical-sql.ts computed in Node, for sources whose canonical row
+ * texts are assembled in Node (MySQL JSON columns, SQLite): a range's digest is the MD5 of its
+ * row texts joined by U+001E in key order, a single row's hash the first 60 bits of the MD5 of
+ * its text. Pure.
  */
 import { createHash, hash } from 'node:crypto';
 
 /** Joins the rows of a range in its digest. */
-const ROW_SEPARATOR = '\u001e';
+export const ROW_SEPARATOR = '\u001e';
 
-// Row texts reach the hash in batches of about this many UTF-16 units: one native call per row
-// costs more than the hashing itself.
+// Row texts are handed to the hash in batches of about this many UTF-16 units: one native call
+// per row costs more than the hashing itself.
 const BATCH_CHARS = 1 << 16;
 
 /** `('x' || substr(md5(text), 1, 15))::bit(60)::bigint` of PostgreSQL. */
@@ -18,9 +18,9 @@ export function rowHash60(text: string): bigint {
   return hash('md5', text, 'buffer').readBigUInt64BE(0) >> 4n;
 }
 
-/** A range's digest, fed row by row in key order. */
+/** A range's digest, fed row by row in key order; see {@link createRangeDigest}. */
 export type RangeDigest = {
-  /** Adds the next row's canonical text. */
+  /** Adds the next row's canonical text (or one part of it). */
   add(text: string): void;
   /** Rows added so far. */
   readonly rows: number;

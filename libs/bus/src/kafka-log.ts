@@ -11,6 +11,9 @@ const { logLevel } = kafkajs;
  * only errors arrive here. The `Connection` namespace logs every error response of the protocol
  * (a heartbeat told to rejoin during a rebalance, a coordinator still loading) that the layers
  * above retry or handle; those go to `debug`, so `error` stays for what a human must act on.
+ * An error carrying `retryCount` is one failed attempt of a retried request (a send to a
+ * partition whose leader just moved); it is a warning, and the last attempt's failure reaches
+ * the caller as a thrown error.
  */
 export function kafkaLogCreator(logger: Logger): logCreator {
   return () =>
@@ -21,8 +24,9 @@ export function kafkaLogCreator(logger: Logger): logCreator {
       delete data['timestamp'];
       delete data['logger'];
       if (namespace === 'Connection') logger.debug(data, message);
-      else if (level === logLevel.ERROR) logger.error(data, message);
-      else if (level === logLevel.WARN) logger.warn(data, message);
+      else if (level === logLevel.ERROR && typeof fields['retryCount'] !== 'number') {
+        logger.error(data, message);
+      } else if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(data, message);
       else if (level === logLevel.INFO) logger.info(data, message);
       else logger.debug(data, message);
     };

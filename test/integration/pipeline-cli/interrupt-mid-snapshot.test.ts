@@ -7,6 +7,7 @@
  * the target ends equal to the source, every key once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import pg from 'pg';
 import { z } from 'zod';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import type { ServiceName } from '../../support/service-env.js';
@@ -19,7 +20,7 @@ import {
   type CliChild,
   type CliOutcome,
 } from './cli-child.js';
-import { waitForPartialCopy } from './partial-copy.js';
+import { waitForPartialCopy, type PauseSource } from './partial-copy.js';
 import { deleteJobTopics, kafkaBusFlag } from './kafka-topics.js';
 import { describeDifferences, tableDigests } from './table-equality.js';
 
@@ -49,6 +50,21 @@ const BUSES: readonly Bus[] = [
 ];
 
 const SIGNALS = ['SIGKILL', 'SIGTERM'] as const;
+
+/** Holds an exclusive lock on the source table: each snapshot page is one statement, so reads wait. */
+function lockSourceTable(sourceUrl: string): PauseSource {
+  return async () => {
+    const client = new pg.Client({ connectionString: sourceUrl });
+    client.on('error', () => undefined);
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('LOCK TABLE big IN ACCESS EXCLUSIVE MODE');
+    return async () => {
+      await client.query('ROLLBACK');
+      await client.end();
+    };
+  };
+}
 
 async function targetRows(db: TestDatabases): Promise<number> {
   // The CLI creates the table when it registers the job; before that there is nothing to count.
@@ -117,12 +133,16 @@ for (const bus of BUSES) {
         it('init again resumes after the recorded progress and ends equal, every key once', async () => {
           const first = startCli(['init', '--via', 'pipeline', ...bus.args()], db);
           children.push(first);
-          await waitForPartialCopy(
+          const resume = await waitForPartialCopy(
             first,
             { url: db.targetUrl, tableSql: 'public.big', tableName: 'big' },
             10_000,
+            lockSourceTable(db.sourceUrl),
           );
           first.signal(signal);
+          // The stop request is in before the page waiting on the lock can be read.
+          if (signal === 'SIGTERM') await first.waitFor(/SIGTERM: stopping/, 10_000);
+          await resume();
           const interrupted = await first.exit(30_000);
           expectInterrupted(signal, interrupted);
           const jobId = jobIdFromLog(interrupted.stderr);

@@ -26,19 +26,28 @@ async function copyState(targetUrl: string, tableSql: string, tableName: string)
   return State.parse(rows[0]);
 }
 
+/** Stops the source's snapshot reads until the returned release is called. */
+export type PauseSource = () => Promise<() => Promise<void>>;
+
 /**
  * Polls until the job recorded at least `minRows` rows of `tableName` copied (so the target
- * holds them too); fails if the CLI ends first or after 60 s.
+ * holds them too); fails if the CLI ends first or after 60 s. With `pause`, each check runs
+ * while the source's reads are paused and the last pause stays in force: the returned release
+ * ends it. That keeps the snapshot from running to its end between the check and the
+ * interruption, however far the reader ran ahead of the loader.
  */
 export async function waitForPartialCopy(
   cli: CliChild,
   target: Readonly<{ url: string; tableSql: string; tableName: string }>,
   minRows: number,
-): Promise<void> {
+  pause?: PauseSource,
+): Promise<() => Promise<void>> {
   const deadline = Date.now() + 60_000;
   for (;;) {
+    const release = pause === undefined ? async () => {} : await pause();
     const state = await copyState(target.url, target.tableSql, target.tableName);
-    if (state.rows >= minRows && state.recorded >= minRows) return;
+    if (state.rows >= minRows && state.recorded >= minRows) return release;
+    await release();
     const ended = await Promise.race([
       cli.done.then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),

@@ -309,11 +309,11 @@ export const ERROR_CATALOGUE = Object.freeze({
   ),
   REPL_SQLITE_CHANGELOG_GAP: entry(
     'The SQLite changelog no longer holds changes the stream needs',
-    'Run the job again from the start (a fresh snapshot); give each SQLite source file one job, since a job prunes what it acknowledged.',
+    'The CLI copies the tables again by itself, emptying their target tables first; an extractor service, which cannot wait for the loader, stops: run the job again from the start. Give each SQLite source file one job, since a job prunes what it acknowledged.',
   ),
   REPL_SQLITE_CAPTURE_MISSING: entry(
     'Change capture is not installed in the SQLite source',
-    'Run the job again from the start, which installs capture; changes made while it was removed cannot be recovered.',
+    'The CLI copies the tables again by itself, which installs capture again; an extractor service stops: run the job again from the start. Changes made while capture was removed cannot be recovered otherwise.',
   ),
   REPL_SQLITE_SCHEMA_CHANGED: entry(
     'A SQLite table changed after change capture was installed',
@@ -389,6 +389,11 @@ export const ERROR_CATALOGUE = Object.freeze({
   REPL_SQLITE_REFRESH_STATE_MISSING: entry(
     'The refresh state of a SQLite source is missing',
     'The refresh state directory lost the files of the checkpointed refresh cycle (a new machine or a cleaned temp directory): put refreshStateDir on storage that survives restarts and run the job again from the start.',
+  ),
+  // MySQL/MariaDB lost binlog history (issue 6)
+  REPL_MYSQL_BINLOG_PURGED: entry(
+    'The binlog the MySQL stream resumes from was purged',
+    'The changes since the last checkpoint are gone from the server (PURGE BINARY LOGS or binlog expiry). The CLI copies the tables again by itself, emptying their target tables first; an extractor service, which cannot wait for the loader, stops: run the job again from the start. Keep binlogs (binlog_expire_logs_seconds) longer than the longest extractor outage.',
   ),
 });
 

@@ -81,6 +81,9 @@ function keysetCondition(
         },
       );
     }
+    // A FLOAT key travels as the shortest decimal of its 32-bit value (0.1), which the server
+    // compares as a DOUBLE: the stored value (0.10000000149…) would be after it, and read again.
+    if (column.wire === 'real' && typeof value === 'number') return Math.fround(value);
     return mysqlKeyParameter(value, column);
   });
   const branches: string[] = [];

@@ -5,6 +5,7 @@
  * connection.
  */
 import {
+  isReplicatorError,
   replicatorError,
   type BinlogPosition,
   type ChangeKey,
@@ -27,6 +28,7 @@ import {
   type MysqlSourceOptions,
   type ResolvedMysqlOptions,
 } from './config.js';
+import { checkBinlogRetained, purgedBinlogError } from './binlog-purged.js';
 import { readMysqlCopySnapshot } from './copy-snapshot.js';
 import { describeMysqlTables, planAll, type DescribedMysqlTable } from './describe-tables.js';
 import { introspectMysql, keyOf } from './introspect.js';
@@ -145,7 +147,10 @@ export class MysqlSource implements ChangeSource {
   ): AsyncIterable<SourceTransaction> {
     const start: BinlogPosition = requireBinlogPosition(from, 'streamChanges');
     const tables = await this.#describe();
-    await this.#withConnection('checking the binlog settings', checkRowBinlog);
+    await this.#withConnection('checking the binlog settings', async (c) => {
+      await checkRowBinlog(c);
+      await checkBinlogRetained(c, start, this.name);
+    });
     const reader = new MysqlBinlogReader(
       {
         sourceName: this.name,
@@ -161,10 +166,20 @@ export class MysqlSource implements ChangeSource {
     this.#readers.add(reader);
     try {
       if (!this.#closed) yield* streamMysqlChanges(reader, signal);
+    } catch (error) {
+      throw purgedBinlogError(error, start, this.name) ?? error;
     } finally {
       this.#readers.delete(reader);
       await reader.close();
     }
+  }
+
+  /**
+   * The binlog the stream resumes from was purged (`REPL_MYSQL_BINLOG_PURGED`): the extractor
+   * copies the tables again from a new start.
+   */
+  isHistoryLost(error: unknown): boolean {
+    return isReplicatorError(error, 'REPL_MYSQL_BINLOG_PURGED');
   }
 
   /** The binlog keeps nothing for a reader: nothing to release. */

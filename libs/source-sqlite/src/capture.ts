@@ -97,6 +97,12 @@ export function currentSequence(db: Database.Database): bigint {
   return typeof value === 'bigint' ? value : 0n;
 }
 
+/** The lowest sequence still in the changelog; `null` when it is empty. */
+export function oldestSequence(db: Database.Database): bigint | null {
+  const value: unknown = db.prepare(`SELECT min(seq) FROM ${CHANGELOG}`).pluck().get();
+  return typeof value === 'bigint' ? value : null;
+}
+
 /**
  * Deletes changelog rows up to `sequence`, except the newest row, which keeps the sequence
  * growing (see the module comment). @returns Rows deleted.

@@ -202,6 +202,20 @@ export class SqliteChangeSource implements ChangeSource {
     );
   }
 
+  /**
+   * The changes since the checkpoint are gone for good: changelog rows after it were deleted
+   * (`REPL_SQLITE_CHANGELOG_GAP`), capture was removed (`REPL_SQLITE_CAPTURE_MISSING`), or refresh
+   * mode lost its state files (`REPL_SQLITE_REFRESH_STATE_MISSING`). The extractor then copies
+   * the tables again from a new start, which installs capture again.
+   */
+  isHistoryLost(error: unknown): boolean {
+    return (
+      isReplicatorError(error, 'REPL_SQLITE_CHANGELOG_GAP') ||
+      isReplicatorError(error, 'REPL_SQLITE_CAPTURE_MISSING') ||
+      isReplicatorError(error, 'REPL_SQLITE_REFRESH_STATE_MISSING')
+    );
+  }
+
   /** Prunes the changelog up to `position` (keeping its newest row), or the refresh state files. */
   async acknowledge(position: SourcePosition): Promise<void> {
     const sequence = sequenceOf(position);

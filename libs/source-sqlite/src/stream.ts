@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { replicatorError, type ChangeEvent } from '@database-replicator/core';
 import type { SourceTransaction } from '@database-replicator/pipeline';
-import { isCaptureInstalled, currentSequence } from './capture.js';
+import { currentSequence, isCaptureInstalled, oldestSequence } from './capture.js';
 import { changelogEvent, type EventOrigin } from './changelog-event.js';
 import { ChangelogReader, type ChangelogEntry } from './changelog-reader.js';
 import { CHANGELOG_TABLE } from './constants.js';
@@ -47,6 +47,12 @@ export async function* streamSqliteChanges(
     assertCaptureInstalled(db, file);
     const newest = currentSequence(db);
     if (newest < from) throw gap(file, from, `the changelog ends at ${newest}`);
+    // Pruning never goes past an acknowledged checkpoint: an oldest row above the next sequence
+    // means someone else trimmed it (another job, a manual DELETE) or capture was installed again.
+    const oldest = oldestSequence(db);
+    if (oldest !== null && oldest > from + 1n) {
+      throw gap(file, from, `the oldest change kept is ${oldest}`);
+    }
     return new ChangelogReader(db);
   });
   let last = from;

@@ -395,6 +395,11 @@ export const ERROR_CATALOGUE = Object.freeze({
     'The binlog the MySQL stream resumes from was purged',
     'The changes since the last checkpoint are gone from the server (PURGE BINARY LOGS or binlog expiry). The CLI copies the tables again by itself, emptying their target tables first; an extractor service, which cannot wait for the loader, stops: run the job again from the start. Keep binlogs (binlog_expire_logs_seconds) longer than the longest extractor outage.',
   ),
+  // CLI start-up: drivers and commands are loaded when a run needs them (issues 5-8 performance)
+  REPL_MODULE_LOAD_FAILED: entry(
+    'A part of database-replicator could not be loaded',
+    'The installation is incomplete, or a native driver (better-sqlite3) was built for another Node.js version: run npm ci and npm run build (or reinstall the package) with the Node.js that runs the command, then run it again.',
+  ),
 });
 
 /** A stable error code, `REPL_<AREA>_<WHAT>`; the keys of {@link ERROR_CATALOGUE}. */

@@ -108,3 +108,17 @@ export type {
 // The canonical hashes of libs/postgres canonical-sql.ts computed in Node (issue 7)
 export { ROW_SEPARATOR, createRangeDigest, rowHash60 } from './verify/range-digest.js';
 export type { RangeDigest } from './verify/range-digest.js';
+
+// verify (issue 7): table selection shared by the cross-engine sessions; sample values and masks
+export { selectVerifyPlans, verifyBlockOf } from './verify/select-verify-plans.js';
+export type { VerifyBlock, VerifyTableNaming } from './verify/select-verify-plans.js';
+export {
+  MASKED,
+  NO_MASK,
+  formatSample,
+  maskSample,
+  maskedColumnsOf,
+  parseMaskColumns,
+  sampleRow,
+} from './verify/row-samples.js';
+export type { ColumnSample, MaskColumns, RowSample } from './verify/row-samples.js';

@@ -61,6 +61,37 @@ CREATE TABLE _replicator.offsets (
     updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
+CREATE TABLE _replicator.verify_runs (
+    id bigint NOT NULL,
+    job text NOT NULL,
+    trigger text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone NOT NULL,
+    status text NOT NULL,
+    tables integer DEFAULT 0 NOT NULL,
+    tables_differing integer DEFAULT 0 NOT NULL,
+    ranges bigint DEFAULT 0 NOT NULL,
+    rows_compared bigint DEFAULT 0 NOT NULL,
+    missing bigint DEFAULT 0 NOT NULL,
+    extra bigint DEFAULT 0 NOT NULL,
+    different bigint DEFAULT 0 NOT NULL,
+    repaired boolean DEFAULT false NOT NULL,
+    differing_keys jsonb DEFAULT '[]'::jsonb NOT NULL,
+    keys_truncated boolean DEFAULT false NOT NULL,
+    error text,
+    CONSTRAINT verify_runs_status_check CHECK ((status = ANY (ARRAY['ok'::text, 'different'::text, 'failed'::text]))),
+    CONSTRAINT verify_runs_trigger_check CHECK ((trigger = ANY (ARRAY['cli'::text, 'service'::text])))
+);
+
+ALTER TABLE _replicator.verify_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME _replicator.verify_runs_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE ONLY _replicator.column_changes
     ADD CONSTRAINT column_changes_pkey PRIMARY KEY (schema_name, table_name, source_position);
 
@@ -78,6 +109,11 @@ ALTER TABLE ONLY _replicator.migrations
 
 ALTER TABLE ONLY _replicator.offsets
     ADD CONSTRAINT offsets_pkey PRIMARY KEY (consumer_group, topic, partition);
+
+ALTER TABLE ONLY _replicator.verify_runs
+    ADD CONSTRAINT verify_runs_pkey PRIMARY KEY (id);
+
+CREATE INDEX verify_runs_job_started_idx ON _replicator.verify_runs USING btree (job, started_at DESC);
 
 ALTER TABLE ONLY _replicator.extractor_checkpoints
     ADD CONSTRAINT extractor_checkpoints_job_id_fkey FOREIGN KEY (job_id) REFERENCES _replicator.jobs(job_id) ON DELETE CASCADE;

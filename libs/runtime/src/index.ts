@@ -100,6 +100,31 @@ export { readBusLag, readSlotLag } from './status/pipeline-lag.js';
 export { jobStatusHandler } from './status/job-status-handler.js';
 export { readCoordinatorStatus } from './status/read-coordinator-status.js';
 
-// validate of a MongoDB source, for the CLI (which reaches source libraries through the runtime)
-export { validateMongo } from '@database-replicator/source-mongodb';
-export type { MongoValidationReport } from '@database-replicator/source-mongodb';
+// Verify (issue 7): one run shared by the CLI's `verify` and services/verifier, recorded in
+// `_replicator.verify_runs`
+export { openVerifyRun } from './open-verify-run.js';
+export type { VerifyRun, VerifyRunOptions } from './open-verify-run.js';
+export { DEFAULT_SAMPLES_PER_TABLE, runVerifyJob } from './run-verify-job.js';
+export type { VerifyJobOptions, VerifyJobOutcome } from './run-verify-job.js';
+export { readVerifySamples } from './read-verify-samples.js';
+export type {
+  SampledTableResult,
+  SampledVerifyReport,
+  VerifySampleOptions,
+} from './read-verify-samples.js';
+export { MAX_RECORDED_KEYS, recordVerifyRun } from './record-verify-run.js';
+export type { VerifyRunRecord } from './record-verify-run.js';
+export { verifyJobName } from './verify-job-name.js';
+export {
+  DEFAULT_VERIFY_INTERVAL_SECONDS,
+  loadVerifierEnv,
+  parseVerifyInterval,
+} from './verifier-env.js';
+export type { VerifierEnv } from './verifier-env.js';
+export { runVerifierFromEnv } from './run-verifier-from-env.js';
+export type { VerifierFromEnvOptions, VerifierReport } from './run-verifier-from-env.js';
+
+// Source libraries, loaded on first use by the kind that needs them (CLI start-up cost): the CLI
+// reaches a source library's own functions (validateMongo...) through this
+export { loadSourceLibrary } from './load-source-library.js';
+export type { SourceLibraries } from './load-source-library.js';

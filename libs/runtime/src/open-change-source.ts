@@ -1,6 +1,7 @@
 /**
  * The `ChangeSource` of a run's configured source kind, with the configured filters applied.
  * This is the one place that knows every source library; the pipeline and the loader know none.
+ * Only the configured kind's library is loaded (load-source-library.ts).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -14,14 +15,7 @@ import {
 } from '@database-replicator/core';
 import type { ChangeSource } from '@database-replicator/pipeline';
 import { connectPostgres, databaseOf, listTables } from '@database-replicator/postgres';
-import {
-  createMysqlSource,
-  mysqlEndpoint,
-  planMysqlTables,
-} from '@database-replicator/source-mysql';
-import { createMongoSource, parseMongoUrl } from '@database-replicator/source-mongodb';
-import { createPostgresSource } from '@database-replicator/source-postgres';
-import { createSqliteSource } from '@database-replicator/source-sqlite';
+import { loadSourceLibrary } from './load-source-library.js';
 import type { PipelineJobNames } from './pipeline-job.js';
 
 type SourceUrl = NonNullable<ReplicatorConfig['source']>['url'];
@@ -51,7 +45,8 @@ export async function openChangeSource(
       return openPostgres(config, source.url, names, logger);
     case 'mysql':
       return openMysql(config, source.url, logger);
-    case 'sqlite':
+    case 'sqlite': {
+      const { createSqliteSource } = await loadSourceLibrary('sqlite');
       return createSqliteSource({
         url: source.url,
         name: 'sqlite',
@@ -65,7 +60,9 @@ export async function openChangeSource(
         ),
         logger,
       });
-    case 'mongodb':
+    }
+    case 'mongodb': {
+      const { createMongoSource, parseMongoUrl } = await loadSourceLibrary('mongodb');
       return createMongoSource({
         url: source.url,
         name: parseMongoUrl(source.url).database ?? 'mongodb',
@@ -79,6 +76,7 @@ export async function openChangeSource(
         ),
         logger,
       });
+    }
   }
 }
 
@@ -87,6 +85,7 @@ async function openMysql(
   url: SourceUrl,
   logger: Logger,
 ): Promise<ChangeSource> {
+  const { createMysqlSource, mysqlEndpoint, planMysqlTables } = await loadSourceLibrary('mysql');
   const plan = await planMysqlTables(url, config.filters);
   const database = mysqlEndpoint(url).database;
   // A table created while streaming is replicated when the same filters select it.
@@ -107,6 +106,7 @@ async function openPostgres(
   names: PipelineJobNames,
   logger: Logger,
 ): Promise<ChangeSource> {
+  const { createPostgresSource } = await loadSourceLibrary('postgres');
   const database = databaseOf(url);
   const client = await connectPostgres(url, { logger });
   let plan;

@@ -1,12 +1,10 @@
-/** The commands of `database-replicator` and their help text (CLI.md is the reference). */
+/**
+ * The commands of `database-replicator` and their help text (CLI.md is the reference). A command's
+ * module, and the drivers it imports, load only when that command runs: `--help` and one command
+ * do not pay for all of them.
+ */
 import type { CommandHandler } from './command-context.js';
-import { runCutover } from './commands/cutover.js';
-import { runInit } from './commands/init.js';
-import { runService } from './commands/run.js';
-import { runStatus } from './commands/status.js';
-import { runSync } from './commands/sync.js';
-import { runValidate } from './commands/validate.js';
-import { runVerify } from './commands/verify.js';
+import { loadModule } from './load-module.js';
 
 export type CommandName = 'validate' | 'init' | 'sync' | 'status' | 'verify' | 'cutover' | 'run';
 
@@ -28,13 +26,13 @@ const FILTER_OPTIONS = `Filters:
 export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'validate',
-    run: runValidate,
+    run: lazyCommand('validate', async () => (await import('./commands/validate.js')).runValidate),
     summary: 'check every prerequisite on both sides, with the fix for each failure',
     usage: `database-replicator validate --source URL --target URL [filters] [--json]\n\n${FILTER_OPTIONS}`,
   },
   {
     name: 'init',
-    run: runInit,
+    run: lazyCommand('init', async () => (await import('./commands/init.js')).runInit),
     summary: 'create the schema and copy the data; --enable-sync continues into sync',
     usage: `database-replicator init --source URL --target URL [--enable-sync] [--jobs N]
     [--via native|pipeline] [--bus memory|kafka://host:port] [--metrics-port PORT]
@@ -42,40 +40,48 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'sync',
-    run: runSync,
+    run: lazyCommand('sync', async () => (await import('./commands/sync.js')).runSync),
     summary: '(re)start continuous sync from the last checkpoint',
     usage:
       'database-replicator sync --source URL --target URL [--via native|pipeline] [--bus ...] [--metrics-port PORT]',
   },
   {
     name: 'status',
-    run: runStatus,
+    run: lazyCommand('status', async () => (await import('./commands/status.js')).runStatus),
     summary: 'phase, progress, lag and errors per table',
     usage:
       'database-replicator status (--source URL --target URL [--bus kafka://host:port] | --coordinator URL) [--watch] [--json]',
   },
   {
     name: 'verify',
-    run: runVerify,
+    run: lazyCommand('verify', async () => (await import('./commands/verify.js')).runVerify),
     summary: 'compare source and target by key-range checksums',
     usage:
-      'database-replicator verify --source URL --target URL [--tables a,b] [--repair] [--json]',
+      'database-replicator verify --source URL --target URL [--tables a,b] [--repair]\n    [--mask-columns table:col1,col2]... [--json]',
   },
   {
     name: 'cutover',
-    run: runCutover,
+    run: lazyCommand('cutover', async () => (await import('./commands/cutover.js')).runCutover),
     summary: 'wait for zero lag, advance sequences, stop replication',
     usage:
       'database-replicator cutover --source URL --target URL [--max-lag BYTES] [--wait-timeout SECONDS] [--drop-slot] [--json] [-y]',
   },
   {
     name: 'run',
-    run: runService,
+    run: lazyCommand('run', async () => (await import('./commands/run.js')).runService),
     summary: 'run one pipeline service, configured from the environment',
     usage:
       'database-replicator run <extractor-postgres|extractor-mysql|extractor-mongodb|extractor-sqlite|loader|verifier|coordinator>',
   },
 ]);
+
+/** A handler that loads the command's module on its first run. */
+function lazyCommand(name: CommandName, load: () => Promise<CommandHandler>): CommandHandler {
+  return async (context) => {
+    const run = await loadModule(`the ${name} command`, load);
+    return run(context);
+  };
+}
 
 export function findCommand(name: string): CommandSpec | undefined {
   return COMMANDS.find((c) => c.name === name);

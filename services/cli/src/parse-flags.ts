@@ -34,6 +34,8 @@ const OPTIONS = {
   'wait-timeout': { type: 'string' },
   // init/sync --via pipeline: serve /metrics, /healthz and /readyz on 127.0.0.1:<port> (issue 7)
   'metrics-port': { type: 'string' },
+  // verify: `table:col1,col2` whose sample values are shown as [masked] (issue 7)
+  'mask-columns': { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
 type ParsedValues = ReturnType<

@@ -2,7 +2,7 @@
  * `database-replicator run <service>`: which services it starts, and the usage and
  * configuration errors it reports before opening anything.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCli } from '@database-replicator/cli';
 
 async function run(argv: string[], env: Record<string, string> = {}) {
@@ -20,6 +20,10 @@ const KNOWN =
   'coordinator, extractor-postgres, extractor-mysql, extractor-sqlite, extractor-mongodb, loader';
 
 describe('run <service>', () => {
+  // Commands load on first use: the first `run` imports the runtime with every driver, which on a
+  // loaded machine alone can take longer than one test's 5 s.
+  beforeAll(() => run(['run']), 60_000);
+
   it('names the services it runs when none is given', async () => {
     const { code, stderr } = await run(['run']);
     expect(code).toBe(EXIT.usage);

@@ -24,10 +24,10 @@ describeWithServices(['postgres'], 'postgres writer: _replicator migrations', ()
         migrateReplicatorSchema(first),
         migrateReplicatorSchema(second),
       ]);
-      expect(results.map((r) => r.applied).sort()).toEqual([[], [1, 2, 3]]);
-      expect(results.map((r) => r.latest)).toEqual([3, 3]);
+      expect(results.map((r) => r.applied).sort()).toEqual([[], [1, 2, 3, 4]]);
+      expect(results.map((r) => r.latest)).toEqual([4, 4]);
       const again = await migrateReplicatorSchema(first);
-      expect(again).toEqual({ applied: [], latest: 3 });
+      expect(again).toEqual({ applied: [], latest: 4 });
     } finally {
       await first.close();
       await second.close();
@@ -37,6 +37,7 @@ describeWithServices(['postgres'], 'postgres writer: _replicator migrations', ()
       { id: 1, name: '000001.sql' },
       { id: 2, name: '000002.sql' },
       { id: 3, name: '000003.sql' },
+      { id: 4, name: '000004.sql' },
     ]);
     const columns = await dbs.target(
       `SELECT column_name, data_type FROM information_schema.columns

@@ -9,7 +9,6 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { redactText, replicatorError, type Logger, type Secret } from '@database-replicator/core';
-import { execa } from 'execa';
 import { createLibpqEnvironment } from '../libpq-environment.js';
 
 /** The programs run by the native path. */
@@ -60,6 +59,9 @@ export async function runClientTool(run: ClientToolRun): Promise<ClientToolResul
     // The CLI's own URL variables carry passwords the child has no use for.
     for (const name of CARRYING_URLS) env[name] = undefined;
     Object.assign(env, libpq.env, { PGAPPNAME: run.applicationName, PGCONNECT_TIMEOUT: '10' });
+    // Loaded here, not at the top: every user of this library (validate, status, verify, the
+    // loader) would otherwise pay for execa's ~250 modules, and only the native path runs tools.
+    const { execa } = await import('execa');
     const child = execa(run.program, [...run.args], {
       env,
       extendEnv: true,

@@ -9,17 +9,15 @@ import { MongoClient } from 'mongodb';
 import {
   formatTableRef,
   planTables,
-  replicatorError,
-  resolveTableSelector,
   type ChangeRow,
   type Logger,
   type MongoRefreshPosition,
   type ReplicatorConfig,
   type Secret,
   type TableId,
-  type TablePlan,
   type TableSelector,
 } from '@database-replicator/core';
+import { selectVerifyPlans, verifyBlockOf } from '@database-replicator/pipeline';
 import { parseMongoUrl } from '../config.js';
 import { DOCUMENT_COLUMN, ID_COLUMN } from '../constants.js';
 import { listMongoCollections } from '../introspect.js';
@@ -82,40 +80,8 @@ const COLUMNS = Object.freeze([
   Object.freeze({ name: DOCUMENT_COLUMN, kind: 'text' as const }),
 ]);
 
-function narrow(
-  plans: readonly TablePlan[],
-  selectors: readonly TableSelector[] | undefined,
-  database: string,
-): readonly TablePlan[] {
-  if (selectors === undefined) return plans;
-  return selectors.map((selector) => {
-    const wanted = resolveTableSelector(selector, { schema: database });
-    const plan = plans.find((p) => p.id.schema === wanted.schema && p.id.table === wanted.table);
-    if (plan === undefined) {
-      const name = formatTableRef(wanted);
-      throw replicatorError(
-        'REPL_CONFIG_TABLE_NOT_FOUND',
-        `--tables names collection ${name}, which the MongoDB source does not have or the filters leave out`,
-        {
-          fix: 'Correct the name in --tables ([database.]collection), or include it in the filters.',
-          details: { configKey: 'tables', table: name },
-        },
-      );
-    }
-    return plan;
-  });
-}
-
-function blockedOf(plan: TablePlan): MongoVerifyTable['blocked'] {
-  if (plan.schemaOnly) return { status: 'skipped', note: 'schema only: rows not compared' };
-  if (plan.rowFilters.length + plan.timeFilters.length > 0) {
-    return {
-      status: 'skipped',
-      note: 'table_filters / time_filters are not supported for MongoDB sources: rows not compared',
-    };
-  }
-  return undefined;
-}
+const FILTERED_NOTE =
+  'table_filters / time_filters are not supported for MongoDB sources: rows not compared';
 
 /**
  * Connects and lists the collections to verify.
@@ -132,14 +98,19 @@ export async function openMongoVerify(options: MongoVerifyOptions): Promise<Mong
   try {
     await mongoCall(`Connecting to the MongoDB source ${location}`, () => client.connect());
     const ids = await listMongoCollections(client, database);
-    const plans = narrow(
+    const plans = selectVerifyPlans(
       planTables(ids, options.filters, { schema: database ?? '' }),
       options.tables,
-      database ?? '',
+      {
+        defaultSchema: database ?? '',
+        noun: 'collection',
+        source: 'the MongoDB source',
+        form: '[database.]collection',
+      },
     );
     const collectionOf = (id: TableId) => client.db(id.schema).collection(id.table);
     const tables = plans.map((plan): MongoVerifyTable => {
-      const blocked = blockedOf(plan);
+      const blocked = verifyBlockOf(plan, FILTERED_NOTE);
       return Object.freeze({
         id: plan.id,
         table: formatTableRef(plan.id),

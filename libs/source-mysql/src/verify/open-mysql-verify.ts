@@ -8,17 +8,15 @@
 import {
   formatTableRef,
   planTables,
-  replicatorError,
-  resolveTableSelector,
   type BinlogPosition,
   type ChangeRow,
   type Logger,
   type ReplicatorConfig,
   type Secret,
   type TableId,
-  type TablePlan,
   type TableSelector,
 } from '@database-replicator/core';
+import { selectVerifyPlans, verifyBlockOf } from '@database-replicator/pipeline';
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { mysqlConnectionConfig, mysqlEndpoint } from '../config.js';
 import { SESSION_TIME_ZONE_SQL } from '../constants.js';
@@ -80,45 +78,16 @@ export type MysqlVerifySession = Readonly<{
   close(): Promise<void>;
 }>;
 
-function narrow(
-  plans: readonly TablePlan[],
-  selectors: readonly TableSelector[] | undefined,
-  database: string,
-): readonly TablePlan[] {
-  if (selectors === undefined) return plans;
-  return selectors.map((selector) => {
-    const wanted = resolveTableSelector(selector, { schema: database });
-    const plan = plans.find((p) => p.id.schema === wanted.schema && p.id.table === wanted.table);
-    if (plan === undefined) {
-      const name = formatTableRef(wanted);
-      throw replicatorError(
-        'REPL_CONFIG_TABLE_NOT_FOUND',
-        `--tables names table ${name}, which the source does not have or the filters leave out`,
-        {
-          fix: 'Correct the name in --tables ([db.]table), or include the table in the filters.',
-          details: { configKey: 'tables', table: name },
-        },
-      );
-    }
-    return plan;
-  });
-}
-
 function describeForVerify(
   pool: Pool,
   described: DescribedMysqlTable,
   sizing: RangeSizing,
 ): MysqlVerifyTable {
   const { table, plan } = described;
-  const filtered = plan.rowFilters.length + plan.timeFilters.length > 0;
-  const blocked = plan.schemaOnly
-    ? { status: 'skipped' as const, note: 'schema only: rows not compared' }
-    : filtered
-      ? {
-          status: 'skipped' as const,
-          note: 'table_filters / time_filters are MySQL SQL the target cannot evaluate: rows not compared',
-        }
-      : undefined;
+  const blocked = verifyBlockOf(
+    plan,
+    'table_filters / time_filters are MySQL SQL the target cannot evaluate: rows not compared',
+  );
   return Object.freeze({
     id: table.id,
     table: formatTableRef(table.id),
@@ -174,7 +143,12 @@ export async function openMysqlVerify(options: MysqlVerifyOptions): Promise<Mysq
       options.filters,
       { schema: database },
     );
-    const selected = narrow(plans, options.tables, database);
+    const selected = selectVerifyPlans(plans, options.tables, {
+      defaultSchema: database,
+      noun: 'table',
+      source: 'the source',
+      form: '[db.]table',
+    });
     const described = describeMysqlTables(infos, selected, 'time');
     const byKey = new Map(described.map((d) => [keyOf(d.table.id), d]));
     const sizingOf = await readRangeSizing(pool, described, infos);

@@ -9,17 +9,15 @@ import path from 'node:path';
 import {
   formatTableRef,
   planTables,
-  replicatorError,
-  resolveTableSelector,
   type ChangeRow,
   type Logger,
   type ReplicatorConfig,
   type Secret,
   type SqliteChangelogPosition,
   type TableId,
-  type TablePlan,
   type TableSelector,
 } from '@database-replicator/core';
+import { selectVerifyPlans, verifyBlockOf } from '@database-replicator/pipeline';
 import { currentSequence, isCaptureInstalled } from '../capture.js';
 import { DEFAULT_TARGET_SCHEMA } from '../constants.js';
 import { introspectSqliteTable, listSqliteTables } from '../introspect.js';
@@ -80,40 +78,8 @@ export type SqliteVerifySession = Readonly<{
   close(): Promise<void>;
 }>;
 
-function narrow(
-  plans: readonly TablePlan[],
-  selectors: readonly TableSelector[] | undefined,
-  schema: string,
-): readonly TablePlan[] {
-  if (selectors === undefined) return plans;
-  return selectors.map((selector) => {
-    const wanted = resolveTableSelector(selector, { schema });
-    const plan = plans.find((p) => p.id.schema === wanted.schema && p.id.table === wanted.table);
-    if (plan === undefined) {
-      const name = formatTableRef(wanted);
-      throw replicatorError(
-        'REPL_CONFIG_TABLE_NOT_FOUND',
-        `--tables names table ${name}, which the SQLite source does not have or the filters leave out`,
-        {
-          fix: `Correct the name in --tables ([${schema}.]table), or include the table in the filters.`,
-          details: { configKey: 'tables', table: name },
-        },
-      );
-    }
-    return plan;
-  });
-}
-
-function blockedOf(plan: TablePlan): SqliteVerifyTable['blocked'] {
-  if (plan.schemaOnly) return { status: 'skipped', note: 'schema only: rows not compared' };
-  if (plan.rowFilters.length + plan.timeFilters.length > 0) {
-    return {
-      status: 'skipped',
-      note: 'table_filters / time_filters are not supported for SQLite sources: rows not compared',
-    };
-  }
-  return undefined;
-}
+const FILTERED_NOTE =
+  'table_filters / time_filters are not supported for SQLite sources: rows not compared';
 
 /**
  * Opens the file read-only and describes every table to verify.
@@ -130,7 +96,16 @@ export async function openSqliteVerify(options: SqliteVerifyOptions): Promise<Sq
     const described = sqliteCall(file, 'describing tables for verify', () =>
       db.transaction(() => {
         const ids = listSqliteTables(db).map((table) => ({ schema, table }));
-        const plans = narrow(planTables(ids, options.filters, { schema }), options.tables, schema);
+        const plans = selectVerifyPlans(
+          planTables(ids, options.filters, { schema }),
+          options.tables,
+          {
+            defaultSchema: schema,
+            noun: 'table',
+            source: 'the SQLite source',
+            form: `[${schema}.]table`,
+          },
+        );
         return plans.map((plan) => {
           const info = introspectSqliteTable(db, plan.id.table, options.logger);
           return { plan, info, key: sqliteVerifyKey(db, info) };
@@ -140,7 +115,7 @@ export async function openSqliteVerify(options: SqliteVerifyOptions): Promise<Sq
     const infos = new Map(described.map((d) => [d.info.name, d]));
     const tables = described.map(({ plan, info, key }): SqliteVerifyTable => {
       const ranged = key.kind === 'ranges' ? key.columns : [];
-      const blocked = blockedOf(plan);
+      const blocked = verifyBlockOf(plan, FILTERED_NOTE);
       return Object.freeze({
         id: plan.id,
         table: formatTableRef(plan.id),

@@ -14,7 +14,7 @@ import {
 } from '@database-replicator/postgres';
 import { EXIT, type CommandContext, type CommandHandler } from '../command-context.js';
 import { formatBytes, renderJson, renderTable } from '../output.js';
-import { runSqliteCutover } from './sqlite-cutover.js';
+import { loadModule } from '../load-module.js';
 import { isNoSubscription, reportNoSubscription, withNativeReplication } from './status.js';
 
 const DEFAULT_WAIT_TIMEOUT_S = 300;
@@ -34,7 +34,14 @@ export const runCutover: CommandHandler = async (ctx) => {
     ctx.io.stderr('cutover cancelled; nothing was changed\n');
     return EXIT.checkFailed;
   }
-  if (ctx.config.source?.kind === 'sqlite') return runSqliteCutover(ctx, waitTimeoutMs);
+  if (ctx.config.source?.kind === 'sqlite') {
+    // Its SQLite driver and the runtime load only for a SQLite source.
+    const { runSqliteCutover } = await loadModule(
+      'the SQLite cutover',
+      () => import('./sqlite-cutover.js'),
+    );
+    return runSqliteCutover(ctx, waitTimeoutMs);
+  }
   return withNativeReplication(ctx, 'cutover', async (source, target, targetName) => {
     let summary: CutoverSummary;
     try {

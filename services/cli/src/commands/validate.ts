@@ -14,9 +14,8 @@ import {
   type TablePlan,
 } from '@database-replicator/core';
 import { validatePostgres, type ValidationReport } from '@database-replicator/postgres';
-import { validateMongo } from '@database-replicator/runtime';
-import { planMysqlTables, validateMysql } from '@database-replicator/source-mysql';
 import { requireEndpoints } from '../endpoints.js';
+import { sourceLibrary } from '../source-library.js';
 import { EXIT, type CommandHandler } from '../command-context.js';
 import { renderJson, renderTable } from '../output.js';
 
@@ -34,8 +33,10 @@ export const runValidate: CommandHandler = async ({ config, io, logger }) => {
     });
   } else if (source.kind === 'mysql') {
     const tables = await mysqlTables(source.url, config);
+    const { validateMysql } = await sourceLibrary('mysql');
     report = await validateMysql(source.url, tables === undefined ? {} : { tables });
   } else if (source.kind === 'mongodb') {
+    const { validateMongo } = await sourceLibrary('mongodb');
     report = await validateMongo(source.url, { filters: config.filters });
   } else {
     throw replicatorError(
@@ -61,6 +62,7 @@ async function mysqlTables(
 ): Promise<readonly TableId[] | undefined> {
   const { filters } = config;
   if (filters.includeTables === undefined && filters.excludeTables === undefined) return undefined;
+  const { planMysqlTables } = await sourceLibrary('mysql');
   let plan: readonly TablePlan[];
   try {
     plan = await planMysqlTables(url, filters);

@@ -1,5 +1,5 @@
 /**
- * The tables `verify` compares, per source kind: PostgreSQL sources through libs/postgres's
+ * The tables a verify run (CLI `verify`, services/verifier) compares, per source kind: PostgreSQL sources through libs/postgres's
  * same-engine checksummers; MySQL/MariaDB and SQLite through their libs' canonical checksummers
  * against libs/postgres's canonical target side; MongoDB through its lib's checksummer against
  * the summed target side (summed-target-checksummer.ts); plus, for `--repair`, where rows are
@@ -57,7 +57,7 @@ export type VerifyRunOptions = Readonly<{
   source: Endpoint;
   target: NonNullable<ReplicatorConfig['target']>;
   filters: ReplicatorConfig['filters'];
-  tables: readonly TableSelector[] | undefined;
+  tables?: readonly TableSelector[] | undefined;
   connections: number;
   logger: Logger;
 }>;

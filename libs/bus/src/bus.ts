@@ -8,6 +8,8 @@
  * - a message with a key goes to `partitionForKey(key, partitions)`, so a key's history stays in
  *   one partition, in send order; a message without a key goes to the partitions in turn;
  * - `send` resolves once the bus has durably accepted every message of the call;
+ * - a message's `local` form reaches consumers only on a bus inside one process; everywhere
+ *   else consumers read `value`, which is always the same content;
  * - consumers of one group share the partitions; offsets are committed by the caller only, and a
  *   partition is read again from its last committed offset by whichever member gets it next
  *   (at-least-once delivery).
@@ -16,19 +18,40 @@
 /** Header values on the bus are strings. */
 export type BusHeaders = Readonly<Record<string, string>>;
 
-/** A message to send. `null` value: a tombstone. */
+/**
+ * A message value in the form its producer holds it, for a bus that never leaves the process:
+ * `MemoryBus` keeps it and hands it to consumers as `BusRecord.local`, and reads the text form
+ * (`encode()`) only when a consumer reads `value`. A bus that crosses a process boundary sends
+ * `value` and drops `local`.
+ */
+export interface LocalValue {
+  /** The value as text: equal to the message's `value`. */
+  encode(): string;
+  /** About the UTF-8 bytes of `encode()`, without encoding: what bounded buffers count. */
+  readonly sizeBytes: number;
+}
+
+/**
+ * A message to send. `null` value: a tombstone. With `local`, `value` may be a getter that
+ * encodes `local` on demand: an in-process bus then never reads it.
+ */
 export type BusMessage = Readonly<{
   key: string | null;
   value: string | null;
   headers?: BusHeaders;
+  /** The same value in its in-process form; see {@link LocalValue}. */
+  local?: LocalValue;
 }>;
 
 /** A message as read back, with its offset in the partition (an int64 as a decimal string). */
 export type BusRecord = Readonly<{
   key: string | null;
+  /** With `local`, computed on first read from `local.encode()`. */
   value: string | null;
   offset: string;
   headers: BusHeaders;
+  /** The value as its producer in this process held it (in-process bus only). */
+  local?: LocalValue;
 }>;
 
 /** Consecutive messages of one partition, in offset order. */

@@ -43,3 +43,9 @@ export type { MemoryBusOptions } from './memory-bus.js';
  * a key; MemoryBus uses the same function.
  */
 export { partitionForKey } from './partition-for-key.js';
+
+/**
+ * A message value in its in-process form (`BusMessage.local`): `MemoryBus` hands it to consumers
+ * as `BusRecord.local` and encodes it only when `value` is read; `KafkaBus` sends `value`.
+ */
+export type { LocalValue } from './bus.js';

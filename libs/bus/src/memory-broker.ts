@@ -96,18 +96,23 @@ export class MemoryBroker {
       }
       return bytes;
     });
+    // Consumers are woken once per call, or before this call waits for room they must make.
+    let unannounced = false;
     for (const [i, message] of messages.entries()) {
       const bytes = sizes[i] ?? 0;
       const log = logs[this.#partitionOf(topic, message, logs.length)];
       if (log === undefined) throw topicNotFound(topic);
       while (this.#isFull(log, bytes)) {
         if (this.#closed) throw busClosed('in-process bus');
+        if (unannounced) this.changed.notify();
+        unannounced = false;
         await this.changed.wait();
       }
       if (this.#closed) throw busClosed('in-process bus');
       log.append(message, bytes);
-      this.changed.notify();
+      unannounced = true;
     }
+    if (unannounced) this.changed.notify();
   }
 
   /** Adds `member` to `groupId` and reassigns the group's partitions. */

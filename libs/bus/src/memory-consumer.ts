@@ -5,9 +5,17 @@
  * group's committed offset, so a partition that changes hands is read again from there.
  */
 import { replicatorError } from '@database-replicator/core';
-import type { BusBatch, BusConsumer, BusConsumerOptions } from './bus.js';
+import type {
+  BusBatch,
+  BusConsumer,
+  BusConsumerOptions,
+  BusHeaders,
+  BusRecord,
+  LocalValue,
+} from './bus.js';
 import { busClosed, parseOffset } from './bus-errors.js';
 import { partitionKey, type MemoryBroker, type MemoryMember } from './memory-broker.js';
+import type { MemoryRecord } from './memory-log.js';
 
 export class MemoryConsumer implements BusConsumer, MemoryMember {
   readonly topics: readonly string[];
@@ -93,13 +101,30 @@ export class MemoryConsumer implements BusConsumer, MemoryMember {
       return Object.freeze({
         topic: position.topic,
         partition: position.partition,
-        messages: Object.freeze(
-          records.map(({ key, value, offset, headers }) =>
-            Object.freeze({ key, value, offset: String(offset), headers }),
-          ),
-        ),
+        messages: Object.freeze(records.map(toBusRecord)),
       });
     }
     return undefined;
+  }
+}
+
+function toBusRecord(record: MemoryRecord): BusRecord {
+  const { key, value, local, offset, headers } = record;
+  if (local !== undefined)
+    return Object.freeze(new LocalRecord(key, String(offset), headers, local));
+  return Object.freeze({ key, value, offset: String(offset), headers });
+}
+
+/** A record stored in its in-process form: `value` is encoded only if someone reads it. */
+class LocalRecord implements BusRecord {
+  constructor(
+    readonly key: string | null,
+    readonly offset: string,
+    readonly headers: BusHeaders,
+    readonly local: LocalValue,
+  ) {}
+
+  get value(): string {
+    return this.local.encode();
   }
 }

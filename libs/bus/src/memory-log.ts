@@ -3,16 +3,23 @@
  * Records below every subscribed group's committed offset are trimmed; what is left is the
  * uncommitted backlog that the bus bounds in messages and bytes.
  */
-import type { BusHeaders, BusMessage } from './bus.js';
+import type { BusHeaders, BusMessage, LocalValue } from './bus.js';
 
-/** A stored record; `offset` is a plain number in process (2^53 messages is out of reach). */
+/**
+ * A stored record; `offset` is a plain number in process (2^53 messages is out of reach). A
+ * message with a `local` form is stored as that form alone (`value` is `null` then): its text is
+ * made only if a consumer reads it.
+ */
 export type MemoryRecord = Readonly<{
   offset: number;
   key: string | null;
   value: string | null;
+  local: LocalValue | undefined;
   headers: BusHeaders;
   bytes: number;
 }>;
+
+const NO_HEADERS: BusHeaders = Object.freeze({});
 
 export class MemoryLog {
   #records: MemoryRecord[] = [];
@@ -38,8 +45,9 @@ export class MemoryLog {
       Object.freeze({
         offset: this.#nextOffset,
         key: message.key,
-        value: message.value,
-        headers: Object.freeze({ ...message.headers }),
+        value: message.local === undefined ? message.value : null,
+        local: message.local,
+        headers: message.headers === undefined ? NO_HEADERS : Object.freeze({ ...message.headers }),
         bytes,
       }),
     );

@@ -100,7 +100,15 @@ const eventObjectSchema = z.object({
   schema_change: schemaChangeSchema.optional(),
 });
 
-type ParsedEvent = z.output<typeof eventObjectSchema>;
+/** What the cross-field rules read of an event, parsed or assembled. */
+type CheckedEvent = Readonly<{
+  before: ChangeRow | null;
+  after: ChangeRow | null;
+  source: Readonly<Pick<ChangeSource, 'connector' | 'schema' | 'position'>>;
+  op: ChangeOperation;
+  unchanged_columns?: readonly string[] | undefined;
+  schema_change?: SchemaChange | undefined;
+}>;
 
 /** Which row images each operation carries (Debezium's shapes). */
 const ROW_RULES: Readonly<
@@ -127,7 +135,15 @@ export const changeEventSchema = eventObjectSchema.superRefine((event, ctx) => {
 
 type Problem = { path: (string | number)[]; message: string };
 
-function crossFieldProblems(event: ParsedEvent): Problem[] {
+/**
+ * The rules of {@link changeEventSchema} that span fields, for events assembled from parts that
+ * were validated on their own (change chunks): each problem with its path in the event.
+ */
+export function changeEventProblems(event: CheckedEvent): readonly Problem[] {
+  return crossFieldProblems(event);
+}
+
+function crossFieldProblems(event: CheckedEvent): Problem[] {
   const problems: Problem[] = [];
   const { op, before, after, source } = event;
   const needs = ROW_RULES[op];
@@ -168,7 +184,7 @@ function crossFieldProblems(event: ParsedEvent): Problem[] {
   return problems;
 }
 
-function unchangedColumnProblems(event: ParsedEvent): Problem[] {
+function unchangedColumnProblems(event: CheckedEvent): Problem[] {
   const columns = event.unchanged_columns;
   if (columns === undefined) return [];
   if (event.op !== 'u')

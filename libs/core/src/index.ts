@@ -121,3 +121,14 @@ export type { MongoRefreshPosition } from './position.js';
 // Schema changes while streaming (issue 6, DDL)
 export { schemaChangeSchema } from './schema-change.js';
 export type { SchemaChange, SchemaChangeColumn, SchemaChangeKind } from './schema-change.js';
+
+// In-process change events (the in-process bus hands them to the loader without JSON) and
+// change chunks (many streamed events per message, for Kafka)
+export { LocalChangeEvent, localEventMessage } from './event-message.js';
+export {
+  isChunkableEvent,
+  parseChangeChunk,
+  serializeChangeChunk,
+  serializeChunkEvent,
+} from './change-chunk.js';
+export type { ChangeChunkSource } from './change-chunk.js';

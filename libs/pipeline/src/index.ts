@@ -122,3 +122,8 @@ export {
   sampleRow,
 } from './verify/row-samples.js';
 export type { ColumnSample, MaskColumns, RowSample } from './verify/row-samples.js';
+
+// Change-data-capture throughput: change chunks on Kafka, in-process values on the memory bus
+export type { ChangeEventMode } from './extractor/stream-topic-messages.js';
+export type { ExtractorLocalValue } from './extractor/extractor-ports.js';
+export type { LoaderLocalValue, PoisonEvent } from './loader/loader-ports.js';

@@ -193,3 +193,7 @@ export type {
 export { applyRepairEvents, REPAIR_CONSUMER_GROUP } from './verify/apply-repair.js';
 export { openPostgresRepairSource } from './verify/postgres-repair-source.js';
 export type { PostgresRepairSource } from './verify/postgres-repair-source.js';
+
+// Change chunks refused in part: the events the target refuses, probed in a rolled-back transaction
+export { findPoisonEvents } from './writer/find-poison-events.js';
+export type { FindPoisonEventsOptions, PoisonEvent } from './writer/find-poison-events.js';

@@ -207,6 +207,59 @@ describe('planChangeBatch', () => {
     });
   });
 
+  it('orders positions within one commit by their index, and binlog positions of one file by offset', () => {
+    const stored = new Map([
+      [
+        partitionKey('dr.src.public.items', 0),
+        { nextOffset: 0n, position: { kind: 'postgres' as const, lsn: '0/50', txIndex: 5 } },
+      ],
+    ]);
+    const atIndex = (id: number, offset: number, txIndex: number): BatchEvent => {
+      const item = event('u', { id, v: `i${txIndex}` }, offset, { lsn: '0/50' });
+      const source = {
+        ...item.event.source,
+        position: { kind: 'postgres' as const, lsn: '0/50', txIndex },
+      };
+      return { ...item, event: { ...item.event, source } };
+    };
+    const plan = planChangeBatch(batch([atIndex(1, 0, 4), atIndex(2, 1, 6)]), stored);
+    expect(plan.skipped).toBe(1);
+    expect(plan.upserts[0]?.rows).toEqual([{ id: 2, v: 'i6' }]);
+
+    const binlog = (id: number, offset: number, pos: number, eventIndex: number): BatchEvent => {
+      const item = event('u', { id, v: `${pos}.${eventIndex}` }, offset);
+      const position = { kind: 'mysql' as const, gtidSet: '', file: 'bin.000002', pos, eventIndex };
+      const source = { ...item.event.source, connector: 'mysql' as const, position };
+      return { ...item, event: { ...item.event, source } };
+    };
+    const mysqlStored = new Map([
+      [
+        partitionKey('dr.src.public.items', 0),
+        {
+          nextOffset: 0n,
+          position: {
+            kind: 'mysql' as const,
+            gtidSet: '',
+            file: 'bin.000002',
+            pos: 900,
+            eventIndex: 2,
+          },
+        },
+      ],
+    ]);
+    const replayed = planChangeBatch(
+      batch([
+        binlog(1, 0, 900, 1),
+        binlog(2, 1, 900, 3),
+        binlog(3, 2, 100, 9),
+        binlog(4, 3, 1200, 0),
+      ]),
+      mysqlStored,
+    );
+    expect(replayed.upserts[0]?.rows.map((row) => row['id'])).toEqual([2, 4]);
+    expect(replayed.advances[0]?.position).toMatchObject({ pos: 1200, eventIndex: 0 });
+  });
+
   it('keeps 64-bit offsets exact', () => {
     const item = { ...event('c', { id: 1 }, 0), offset: '9223372036854775806' };
     const plan = planChangeBatch(batch([item]), NONE);

@@ -177,6 +177,9 @@ async function runHalves(
               logger,
             })
         : () => applied.waitForAll(stopExtractor.signal),
+      // A bus that pays per message (Kafka) gets change chunks; in process, every event is
+      // handed over as the object it is (no message text at all), so chunks would only cost.
+      changeEvents: options.durableBus ? ('chunks' as const) : ('rows' as const),
       ...(options.durableBus
         ? {}
         : {

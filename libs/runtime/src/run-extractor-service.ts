@@ -156,6 +156,8 @@ async function runOnce(
         partitions: options.partitions,
         partitionForKey,
         snapshotEvents: options.snapshotEvents,
+        // A service's bus leaves the process (Kafka), which pays per message: change chunks.
+        changeEvents: 'chunks',
         stream: true,
         snapshotWorkers: options.snapshotWorkers,
         signal,

@@ -3,10 +3,14 @@
  */
 import type { AnyBinlogEvent, BinlogEventByName, BinlogEventName } from '@vlasky/zongji';
 
-/** True when `event` is the event named `name` (zongji's `getEventName()`). */
-export function isBinlogEvent<N extends BinlogEventName>(
-  event: AnyBinlogEvent,
+/**
+ * True when `eventName`, the `getEventName()` of `event` read once by the caller, is `name`:
+ * zongji builds the name anew on every call, and the stream asks several times per event.
+ */
+export function isNamedBinlogEvent<N extends BinlogEventName>(
+  _event: AnyBinlogEvent,
+  eventName: string,
   name: N,
-): event is BinlogEventByName<N> {
-  return event.getEventName() === name;
+): _event is BinlogEventByName<N> {
+  return eventName === name;
 }

@@ -21,7 +21,7 @@ import ZongJi, {
   type ZongJiOptions,
 } from '@vlasky/zongji';
 import type { ConnectionOptions } from 'mysql2';
-import { isBinlogEvent } from './binlog-event.js';
+import { isNamedBinlogEvent } from './binlog-event.js';
 import { STOP_TIMEOUT_MS } from './constants.js';
 
 /** Options of {@link BinlogSession}. */
@@ -41,7 +41,8 @@ export type BinlogSessionOptions = Readonly<{
    * so far), or `undefined`.
    */
   namesOf: (database: string, table: string) => readonly string[] | undefined;
-  onEvent: (event: AnyBinlogEvent) => void;
+  /** Each event with its `getEventName()`, read once. */
+  onEvent: (event: AnyBinlogEvent, name: string) => void;
   onError: (error: unknown) => void;
   onReady: () => void;
   logger: Logger;
@@ -50,6 +51,11 @@ export type BinlogSessionOptions = Readonly<{
 /** Queries of row transactions; any other query is DDL (or DCL). */
 const TRANSACTION_QUERY =
   /^(?:BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE\s+SAVEPOINT|START\s+TRANSACTION|XA\s)/i;
+
+/** Row events handled between two turns of the event loop for the rest of the process. */
+const EVENTS_PER_TURN = 128;
+
+const ROW_EVENTS: ReadonlySet<string> = new Set(['writerows', 'updaterows', 'deleterows']);
 
 const EVENTS = [
   'rotate',
@@ -68,8 +74,17 @@ const EVENTS = [
 export class BinlogSession {
   readonly #options: BinlogSessionOptions;
   readonly #zongji: ZongJi;
+  /**
+   * zongji's cached column entries already given the stream's names and members. zongji keeps an
+   * entry per table id until DDL makes this session drop them all, and a table map event arrives
+   * before every rows event: fixing each entry once spares that work per row.
+   */
+  #fixed = new WeakSet<object>();
   #failed = false;
   #paused = false;
+  /** Row events handled since the event loop last had a turn. */
+  #sinceYield = 0;
+  #yielding = false;
 
   constructor(options: BinlogSessionOptions) {
     this.#options = options;
@@ -106,13 +121,14 @@ export class BinlogSession {
   pause(): void {
     if (this.#paused) return;
     this.#paused = true;
-    this.#zongji.connection?.pause();
+    // During a turn's yield the connection is paused already; the yield's end sees #paused.
+    if (!this.#yielding) this.#zongji.connection?.pause();
   }
 
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#zongji.connection?.resume();
+    if (!this.#yielding) this.#zongji.connection?.resume();
   }
 
   /** Ends the connection; resolves once zongji stopped or after a timeout. Idempotent. */
@@ -133,16 +149,47 @@ export class BinlogSession {
   #handle(event: AnyBinlogEvent): void {
     if (this.#failed) return;
     try {
-      if (isBinlogEvent(event, 'tablemap')) {
-        this.#fixNames(event);
-        this.#fixMembers(event);
-      } else if (isBinlogEvent(event, 'query') && !TRANSACTION_QUERY.test(event.query.trim())) {
+      const name = event.getEventName();
+      if (isNamedBinlogEvent(event, name, 'tablemap')) {
+        const entry = event.tableMap[event.tableId];
+        if (entry !== undefined && !this.#fixed.has(entry)) {
+          this.#fixNames(event);
+          this.#fixMembers(event);
+          this.#fixed.add(entry);
+        }
+      } else if (
+        isNamedBinlogEvent(event, name, 'query') &&
+        !TRANSACTION_QUERY.test(event.query.trim())
+      ) {
         this.#forgetTableMaps();
       }
-      this.#options.onEvent(event);
+      this.#options.onEvent(event, name);
+      if (ROW_EVENTS.has(name)) this.#countRowEvent();
     } catch (error) {
       this.#fail(error);
     }
+  }
+
+  /**
+   * Gives the rest of the process a turn every {@link EVENTS_PER_TURN} row events. A backlog
+   * keeps the binlog socket readable all the time, and libuv reads up to 32 chunks of it per
+   * event-loop turn (thousands of events), so without this the loader's PostgreSQL round trips
+   * waited behind the whole backlog (measured: no batch applied until the binlog was read to its
+   * end). Paused from a row event only, never from a table map, so the pause never overlaps
+   * zongji's own (a paused connection delivers nothing).
+   */
+  #countRowEvent(): void {
+    this.#sinceYield += 1;
+    if (this.#sinceYield < EVENTS_PER_TURN || this.#yielding || this.#paused) return;
+    this.#sinceYield = 0;
+    const connection = this.#zongji.connection;
+    if (connection === null) return;
+    this.#yielding = true;
+    connection.pause();
+    setImmediate(() => {
+      this.#yielding = false;
+      if (!this.#paused && !this.#failed) connection.resume();
+    });
   }
 
   /**
@@ -185,6 +232,7 @@ export class BinlogSession {
   #forgetTableMaps(): void {
     const maps: Record<number, unknown> = this.#zongji.tableMap;
     for (const id of Object.keys(maps)) Reflect.deleteProperty(maps, id);
+    this.#fixed = new WeakSet();
   }
 
   #fail(error: unknown): void {

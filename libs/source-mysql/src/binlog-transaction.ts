@@ -35,7 +35,7 @@ import {
   type BinlogEventByName,
 } from '@vlasky/zongji';
 import { followDdl } from './binlog-ddl.js';
-import { isBinlogEvent } from './binlog-event.js';
+import { isNamedBinlogEvent } from './binlog-event.js';
 import type { MysqlTimeType } from './config.js';
 import type { DescribedMysqlTable } from './describe-tables.js';
 import { keyOf } from './introspect.js';
@@ -89,10 +89,12 @@ type OpenTransaction = {
   readonly skipBelow: number;
 };
 
+const NO_STEPS: readonly QueuedStep[] = Object.freeze([]);
+
 const CLOSING_QUERY = /^(?:COMMIT|ROLLBACK|XA\s+COMMIT|XA\s+ROLLBACK)\b/i;
 const OPEN_QUERY = /^(?:BEGIN|START\s+TRANSACTION|XA\s+START)\b/i;
 
-const is = isBinlogEvent;
+const is = isNamedBinlogEvent;
 
 export class BinlogTransactionBuilder {
   readonly #context: BuilderContext;
@@ -100,6 +102,7 @@ export class BinlogTransactionBuilder {
   #file: string;
   #open: OpenTransaction | undefined;
   #skip: PartialTransaction | undefined;
+  readonly #wheres = new WeakMap<DescribedMysqlTable, string>();
 
   /** Starts at the resume point `from`; `skip` is the partial transaction of a reconnect. */
   constructor(context: BuilderContext, from: BinlogPosition, skip?: PartialTransaction) {
@@ -132,17 +135,22 @@ export class BinlogTransactionBuilder {
   }
 
   /**
-   * Feeds one event (in binlog order).
+   * Feeds one event (in binlog order); `name` is its `getEventName()`, read once by the caller.
    *
    * @returns The steps it completes (none, one, or a split step).
    * @throws ReplicatorError when a row value cannot be encoded.
    */
-  push(event: AnyBinlogEvent): QueuedStep[] {
-    if (is(event, 'rotate')) {
+  push(event: AnyBinlogEvent, name: string): readonly QueuedStep[] {
+    if (is(event, name, 'tablemap')) return NO_STEPS;
+    if (is(event, name, 'rotate')) {
       this.#file = event.binlogName;
-      return [];
+      return NO_STEPS;
     }
-    const start = this.#transactionStart(event);
+    if (is(event, name, 'writerows') || is(event, name, 'updaterows')) {
+      return this.#rows(event, name);
+    }
+    if (is(event, name, 'deleterows')) return this.#rows(event, name);
+    const start = this.#transactionStart(event, name);
     if (start !== undefined) {
       // A new group means the previous one ended, even if its commit marker was not seen (as
       // zongji assumes too): it ends where this event starts.
@@ -150,32 +158,32 @@ export class BinlogTransactionBuilder {
       this.#begin(start.id, start.gtidAfter, event.nextPosition, start.begun);
       return closed;
     }
-    if (is(event, 'xid') || is(event, 'xaprepare')) return this.#commit(event.nextPosition);
-    if (is(event, 'query')) return this.#query(event);
-    if (is(event, 'writerows') || is(event, 'updaterows') || is(event, 'deleterows')) {
-      return this.#rows(event);
+    if (is(event, name, 'xid') || is(event, name, 'xaprepare')) {
+      return this.#commit(event.nextPosition);
     }
-    return [];
+    if (is(event, name, 'query')) return this.#query(event);
+    return NO_STEPS;
   }
 
   /** The transaction a GTID event opens: its id, the GTID set after it, whether BEGIN is implied. */
   #transactionStart(
     event: AnyBinlogEvent,
+    name: string,
   ): Readonly<{ id: string; gtidAfter: string; begun: boolean }> | undefined {
     const set = this.#committed.gtidSet;
-    if (is(event, 'gtid'))
+    if (is(event, name, 'gtid'))
       return { id: event.gtid, gtidAfter: mysqlAfter(set, event.gtid), begun: false };
-    if (is(event, 'mariadbgtid')) {
+    if (is(event, name, 'mariadbgtid')) {
       // A non-standalone MariaDB GTID event replaces the transaction's BEGIN.
       return { id: event.gtid, gtidAfter: mariadbAfter(set, event), begun: !event.standalone };
     }
-    if (is(event, 'anonymousgtid')) {
+    if (is(event, name, 'anonymousgtid')) {
       return { id: this.#anonymousId(event.nextPosition), gtidAfter: set, begun: false };
     }
     return undefined;
   }
 
-  #query(event: BinlogEventByName<'query'>): QueuedStep[] {
+  #query(event: BinlogEventByName<'query'>): readonly QueuedStep[] {
     const text = event.query.trim();
     const open = this.#open ?? this.#beginAnonymous(event.nextPosition, false);
     if (OPEN_QUERY.test(text)) {
@@ -212,17 +220,20 @@ export class BinlogTransactionBuilder {
     }
   }
 
-  #rows(event: BinlogEventByName<'writerows' | 'updaterows' | 'deleterows'>): QueuedStep[] {
+  #rows(
+    event: BinlogEventByName<'writerows' | 'updaterows' | 'deleterows'>,
+    name: string,
+  ): readonly QueuedStep[] {
     const mapped = event.tableMap[event.tableId];
     const described =
       mapped === undefined
         ? undefined
         : this.#context.tables.get(keyOf({ schema: mapped.parentSchema, table: mapped.tableName }));
-    if (described === undefined) return [];
+    if (described === undefined) return NO_STEPS;
     const open = this.#open ?? this.#beginAnonymous(event.nextPosition, true);
     open.bytes += event.size;
     const steps: QueuedStep[] = [];
-    for (const [op, before, after] of rowImages(event, described)) {
+    for (const [op, before, after] of rowImages(event, name, described, this.#where(described))) {
       open.changes.push({
         table: described,
         op,
@@ -293,7 +304,10 @@ export class BinlogTransactionBuilder {
     at: BinlogPosition,
     resumeFrom: BinlogPosition | null,
   ): QueuedStep | undefined {
-    const changes = open.changes.filter((change) => change.index >= open.skipBelow);
+    const changes =
+      open.skipBelow === 0
+        ? open.changes
+        : open.changes.filter((change) => change.index >= open.skipBelow);
     const bytes = open.bytes;
     open.changes = [];
     open.bytes = 0;
@@ -330,6 +344,16 @@ export class BinlogTransactionBuilder {
     });
   }
 
+  /** `db.table` of a described table, as value errors name it (made once per table). */
+  #where(described: DescribedMysqlTable): string {
+    let where = this.#wheres.get(described);
+    if (where === undefined) {
+      where = formatTableRef(described.table.id);
+      this.#wheres.set(described, where);
+    }
+    return where;
+  }
+
   /** Transactions without a GTID are known by where they start. */
   #anonymousId(pos: number): string {
     return `${this.#file}:${pos}`;
@@ -341,15 +365,16 @@ type RowImage = readonly [op: ChangeOperation, before: ChangeRow | null, after: 
 /** The encoded before/after images of a rows event's rows. */
 function rowImages(
   event: BinlogEventByName<'writerows' | 'updaterows' | 'deleterows'>,
+  name: string,
   described: DescribedMysqlTable,
+  where: string,
 ): RowImage[] {
-  const where = formatTableRef(described.table.id);
   const encode = (row: Readonly<Record<string, unknown>>): ChangeRow =>
     encodeMysqlRow(row, described.columns, where);
-  if (is(event, 'updaterows')) {
+  if (is(event, name, 'updaterows')) {
     return event.rows.map((row) => ['u', encode(row.before), encode(row.after)]);
   }
-  if (is(event, 'deleterows')) return event.rows.map((row) => ['d', encode(row), null]);
+  if (is(event, name, 'deleterows')) return event.rows.map((row) => ['d', encode(row), null]);
   return event.rows.map((row) => ['c', null, encode(row)]);
 }
 

@@ -166,7 +166,7 @@ export class MysqlBinlogReader {
       membersOf: (schema, table) => current.get(keyOf({ schema, table }))?.members,
       namesOf: (schema, table) =>
         current.get(keyOf({ schema, table }))?.columns.map((column) => column.name),
-      onEvent: (event) => this.#onEvent(session, event),
+      onEvent: (event, name) => this.#onEvent(session, event, name),
       onError: (error) => this.#onError(session, error),
       onReady: () =>
         this.#logger.info(
@@ -179,10 +179,10 @@ export class MysqlBinlogReader {
     session.start();
   }
 
-  #onEvent(session: BinlogSession, event: AnyBinlogEvent): void {
+  #onEvent(session: BinlogSession, event: AnyBinlogEvent, name: string): void {
     if (session !== this.#session) return;
     const before = this.#builder.committed;
-    for (const step of this.#builder.push(event)) this.#queue.push(step);
+    for (const step of this.#builder.push(event, name)) this.#queue.push(step);
     // A commit read since the last failure proves the connection works again.
     if (this.#builder.committed !== before) this.#attempts = 0;
     if (this.#queue.isFull()) session.pause();

@@ -59,6 +59,8 @@ type Relation = Pgoutput.MessageRelation;
 export class PgoutputTransactionAssembler {
   readonly #options: Required<TransactionAssemblerOptions>;
   readonly #columns = new WeakMap<Relation, readonly WireColumn[]>();
+  /** `schema.table` of each relation, as value errors name it (made once: this runs per change). */
+  readonly #names = new WeakMap<Relation, string>();
   #open: OpenTransaction | undefined;
   #lastResume: string;
   #lastResumeAtMs = Number.NEGATIVE_INFINITY;
@@ -137,7 +139,7 @@ export class PgoutputTransactionAssembler {
     if (open === undefined) throw protocolError(`a change (${op}) outside a transaction`);
     if (relation === undefined) throw protocolError('a change of a relation never described');
     const columns = this.#wireColumns(relation);
-    const where = formatTableRef({ schema: relation.schema, table: relation.name });
+    const where = this.#name(relation);
     const newTuple = after === null ? null : encodeTuple(after, columns, where);
     const unchanged = newTuple?.unchanged ?? [];
     const event: ChangeEvent = Object.freeze({
@@ -175,6 +177,15 @@ export class PgoutputTransactionAssembler {
     this.#lastResume = resumeFrom.lsn;
     this.#lastResumeAtMs = nowMs;
     return Object.freeze({ events: Object.freeze(events), resumeFrom });
+  }
+
+  #name(relation: Relation): string {
+    let name = this.#names.get(relation);
+    if (name === undefined) {
+      name = formatTableRef({ schema: relation.schema, table: relation.name });
+      this.#names.set(relation, name);
+    }
+    return name;
   }
 
   #wireColumns(relation: Relation): readonly WireColumn[] {

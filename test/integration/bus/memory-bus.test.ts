@@ -5,7 +5,7 @@
 import { isReplicatorError } from '@database-replicator/core';
 import { MemoryBus } from '@database-replicator/bus';
 import { describe, expect, it } from 'vitest';
-import { Reader, describeBusContract } from './bus-contract.js';
+import { LocalMessage, Reader, describeBusContract } from './bus-contract.js';
 
 describeBusContract('MemoryBus', async () => ({
   bus: new MemoryBus(),
@@ -57,5 +57,34 @@ describe('MemoryBus bounds', () => {
     await expect(waiting).rejects.toSatisfy((e: unknown) =>
       isReplicatorError(e, 'REPL_BUS_CLOSED'),
     );
+  });
+});
+
+describe('MemoryBus in-process values', () => {
+  it('keeps a value in its in-process form, counted by its size estimate, never encoding it', async () => {
+    const bus = new MemoryBus({ maxBytes: 100 });
+    await bus.ensureTopics(['t'], { partitions: 1 });
+    const consumer = await bus.consumer({ groupId: 'g', topics: ['t'], fromBeginning: true });
+    const producer = await bus.producer();
+    const message = new LocalMessage('k', 'x'.repeat(60));
+    await producer.send('t', [message]);
+    // The bound counts the estimate: a second message of the same size has to wait.
+    let second = false;
+    const waiting = producer.send('t', [new LocalMessage('k', 'y'.repeat(60))]).then(() => {
+      second = true;
+    });
+    const iterator = consumer[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const [record] = first.done === true ? [] : first.value.messages;
+    expect(record?.local).toBe(message.local);
+    expect(message.encodings).toBe(0);
+    expect(second).toBe(false);
+    expect(record?.value).toBe('x'.repeat(60));
+    expect(message.encodings).toBe(1);
+    await consumer.commit('t', 0, '1');
+    await waiting;
+    await consumer.close();
+    await producer.close();
+    await bus.close();
   });
 });

@@ -2,18 +2,26 @@
  * Poison messages on Kafka: an invalid-JSON message, an event for a table the target does not
  * have, and an event whose value the column type rejects land on `<prefix>.dead-letters` with
  * their reasons and codes, while every valid event is applied and the loader keeps going (new
- * events, and a topic created while it runs, are applied too).
+ * events, and a topic created while it runs, are applied too). In a change chunk, only the
+ * refused event is dead-lettered; the chunk's other events are applied, exactly once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   Secret,
   createLogger,
+  deserializeChangeEvent,
+  serializeChangeChunk,
   serializeChangeEvent,
+  serializeChunkEvent,
   type ChangeRow,
 } from '@database-replicator/core';
 import { KafkaBus, type BusMessage, type BusRecord } from '@database-replicator/bus';
 import { DEAD_LETTER_CODE_HEADER, deadLetterTopic } from '@database-replicator/pipeline';
-import { runLoaderService } from '@database-replicator/runtime';
+import {
+  MetricsRegistry,
+  createLoaderMetrics,
+  runLoaderService,
+} from '@database-replicator/runtime';
 import type { LoaderStats } from '@database-replicator/pipeline';
 import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
 import {
@@ -25,6 +33,7 @@ import {
   countPerPartition,
   insertEvent,
   kafkaAdmin,
+  storedOffsets,
   tableTopic,
   uniquePrefix,
   waitFor,
@@ -32,7 +41,7 @@ import {
 
 const GROUP = 'poison-loader';
 const PARTITIONS = 3;
-const logger = createLogger({ level: 'silent' });
+const logger = createLogger({ level: process.env['TEST_LOG'] === '1' ? 'debug' : 'silent' });
 
 /** An insert into items at source position `seq` (increasing in send order, as from a source). */
 function itemMessage(id: number, row: ChangeRow, seq: number): BusMessage {
@@ -180,6 +189,109 @@ describeWithServices(['postgres', 'kafka'], 'loader service: poison messages on 
     for (const letter of letters) expect(Date.parse(letter.at)).not.toBeNaN();
   });
 });
+
+describeWithServices(
+  ['postgres', 'kafka'],
+  'loader service: a poison event in a change chunk',
+  () => {
+    const prefix = uniquePrefix('chunkpoison');
+    const items = tableTopic(prefix, 'items');
+    let dbs: TestDatabases;
+    let bus: KafkaBus;
+    let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
+
+    beforeAll(async () => {
+      dbs = await createTestDatabases('loader_chunk_poison');
+      await dbs.target(
+        'CREATE TABLE public.items (id int PRIMARY KEY, v text NOT NULL, n numeric)',
+      );
+      bus = new KafkaBus({ brokers: requiredEnv('KAFKA_BROKERS').split(','), logger });
+      admin = await kafkaAdmin();
+    });
+    afterAll(async () => {
+      await bus?.close();
+      await admin?.dropPrefix(prefix);
+      await admin?.close();
+      await dbs?.drop();
+    });
+
+    it('dead-letters the refused event alone and applies the rest of its chunk once', async () => {
+      await bus.ensureTopics([items], { partitions: 1 });
+      const events = Array.from({ length: 6 }, (_, i) =>
+        insertEvent(
+          'items',
+          { id: i + 1, v: `v-${i + 1}`, n: i === 3 ? 'not-a-number' : `${i}.5` },
+          i + 1,
+        ),
+      );
+      const source = events[0]?.source;
+      if (source === undefined) throw new Error('no events');
+      const chunk: BusMessage = {
+        key: '{"id":1}',
+        value: serializeChangeChunk(source, events.map(serializeChunkEvent)),
+      };
+      const after: BusMessage = {
+        key: '{"id":7}',
+        value: serializeChangeEvent(insertEvent('items', { id: 7, v: 'v-7', n: null }, 7)),
+      };
+      const producer = await bus.producer();
+      await producer.send(items, [chunk, after]);
+      await producer.close();
+
+      const aborter = new AbortController();
+      let next = 0;
+      // With metrics on, as a service runs: the instrumented applier must keep the probe.
+      const metrics = createLoaderMetrics(new MetricsRegistry());
+      const running = runLoaderService({
+        bus,
+        targetUrl: new Secret(dbs.targetUrl),
+        topicPrefix: prefix,
+        consumerGroup: GROUP,
+        signal: aborter.signal,
+        logger,
+        partitions: 1,
+        topicPollMs: 300,
+        metrics,
+        onCommit: (p) => (next = Number(p.nextOffset)),
+      });
+      try {
+        await waitFor('both messages', () => next === 2);
+      } finally {
+        aborter.abort();
+      }
+      const totals = await running;
+      const { rows } = await queryOnce(
+        dbs.targetUrl,
+        'SELECT id, n::text FROM public.items ORDER BY id',
+      );
+      expect(rows).toEqual([
+        { id: 1, n: '0.5' },
+        { id: 2, n: '1.5' },
+        { id: 3, n: '2.5' },
+        { id: 5, n: '4.5' },
+        { id: 6, n: '5.5' },
+        { id: 7, n: null },
+      ]);
+      expect(totals).toMatchObject({ applied: 6, deadLettered: 1 });
+      // The chunk's offset (0) and the event after it (1) are both applied once: next is 2.
+      expect(await storedOffsets(dbs.targetUrl, GROUP, items)).toEqual(new Map([[0, 2]]));
+      const [letter] = await readDeadLetters(bus, deadLetterTopic(prefix), 1);
+      expect(letter).toMatchObject({
+        topic: items,
+        offset: '0',
+        key: '{"id":4}',
+        code: 'REPL_WRITER_APPLY_FAILED',
+      });
+      expect(deserializeChangeEvent(String(letter?.value)).after).toEqual({
+        id: 4,
+        v: 'v-4',
+        n: 'not-a-number',
+      });
+      expect(letter?.reason).toMatch(/invalid input syntax for type numeric/);
+      expect(metrics.deadLetters.value({ code: 'REPL_WRITER_APPLY_FAILED' })).toBe(1);
+    });
+  },
+);
 
 type Letter = Readonly<{
   topic: unknown;

@@ -147,7 +147,12 @@ describeWithServices(
         itemsTopic,
         sum([...ends].filter(([key]) => key.startsWith(`${itemsTopic}/`)).map(([, n]) => n)),
       );
-      const untouchedToast = itemMessages.filter((value) => {
+      // The extractor service sends change chunks: look at the events inside them.
+      const itemEvents = itemMessages.flatMap((value): unknown[] => {
+        const events: unknown = Reflect.get(Object(value), 'events');
+        return Array.isArray(events) ? events : [value];
+      });
+      const untouchedToast = itemEvents.filter((value) => {
         const unchanged: unknown = Reflect.get(Object(value), 'unchanged_columns');
         return Array.isArray(unchanged) && unchanged.includes('pad');
       });
@@ -183,12 +188,14 @@ describeWithServices(
         await dbs.source('UPDATE bulk SET n = n + 1');
         const deadline = Date.now() + 20_000;
         while (Date.now() < deadline) {
+          // Messages are change chunks of at most 1,000 events: the whole transaction is at
+          // least BULK_ROWS / 1,000 of them.
           const sent = sum((await kafka.endOffsets([topic])).values()) - before;
-          if (sent > 0 && sent < BULK_ROWS) {
+          if (sent > 0 && sent < BULK_ROWS / 1_000) {
             await extractor.kill9();
             return;
           }
-          if (sent >= BULK_ROWS) break;
+          if (sent >= BULK_ROWS / 1_000) break;
           await sleep(10);
         }
       }

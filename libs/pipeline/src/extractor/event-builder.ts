@@ -4,6 +4,7 @@
  * partition (ARCHITECTURE §3).
  */
 import {
+  LocalChangeEvent,
   eventTopic,
   serializeChangeEvent,
   tableKey,
@@ -74,35 +75,60 @@ export function snapshotEvent(
   };
 }
 
+/** A change event with the message key it travels under. */
+export type KeyedEvent = Readonly<{ key: string | null; event: ChangeEvent }>;
+
 /**
- * A change event as bus messages keyed by its row's key. An update that changes the key becomes
- * a delete of the old key and an upsert of the new one, as Debezium does: the two keys may live
- * in different partitions, and the old key's delete must stay ordered after its earlier events.
+ * A change event as the events to send, each with its row's key. An update that changes the key
+ * becomes a delete of the old key and an upsert of the new one, as Debezium does: the two keys
+ * may live in different partitions, and the old key's delete must stay ordered after its earlier
+ * events.
  */
-export function eventMessages(
-  event: ChangeEvent,
-  keyColumns: readonly string[],
-): ExtractorMessage[] {
-  if (event.op === 'd') return [message(keyColumns, event.before, event)];
+export function keyedEvents(event: ChangeEvent, keyColumns: readonly string[]): KeyedEvent[] {
+  if (event.op === 'd') return [{ key: messageKey(keyColumns, event.before), event }];
   const newKey = messageKey(keyColumns, event.after);
   if (event.op === 'u' && event.before !== null) {
     const oldKey = messageKey(keyColumns, event.before);
     if (oldKey !== null && newKey !== null && oldKey !== newKey) {
       const { before, source, ts_ms } = event;
-      const deleted: ChangeEvent = { before, after: null, op: 'd', source, ts_ms };
-      const moved: ChangeEvent = { ...event, before: null };
-      return [message(keyColumns, event.before, deleted), message(keyColumns, event.after, moved)];
+      const deleted: ChangeEvent = Object.freeze({ before, after: null, op: 'd', source, ts_ms });
+      const moved: ChangeEvent = Object.freeze({ ...event, before: null });
+      return [
+        { key: oldKey, event: deleted },
+        { key: newKey, event: moved },
+      ];
     }
   }
-  return [{ key: newKey, value: serializeChangeEvent(event) }];
+  return [{ key: newKey, event }];
 }
 
-function message(
-  keyColumns: readonly string[],
-  row: ChangeRow | null,
+/**
+ * A change event as bus messages keyed by its row's key ({@link keyedEvents}). The messages
+ * carry the events themselves (`local`) and serialise them only when `value` is read: an
+ * in-process bus hands the objects to the loader, Kafka sends the JSON.
+ */
+export function eventMessages(
   event: ChangeEvent,
-): ExtractorMessage {
-  return { key: messageKey(keyColumns, row), value: serializeChangeEvent(event) };
+  keyColumns: readonly string[],
+): ExtractorMessage[] {
+  return keyedEvents(event, keyColumns).map(
+    (keyed) => new LocalEventMessage(keyed.key, keyed.event),
+  );
+}
+
+/** A change event message whose JSON `value` is made on first read. */
+class LocalEventMessage implements ExtractorMessage {
+  readonly key: string | null;
+  readonly local: LocalChangeEvent;
+
+  constructor(key: string | null, event: ChangeEvent) {
+    this.key = key;
+    this.local = new LocalChangeEvent(event);
+  }
+
+  get value(): string {
+    return this.local.encode();
+  }
 }
 
 /** Per partition count: one message key per partition that lands on it. */

@@ -3,6 +3,7 @@ import type { JobStore } from '../job/job-store.js';
 import type { ChangeSource } from './change-source.js';
 import type { ExtractorBus } from './extractor-ports.js';
 import type { SnapshotEventMode } from './snapshot-messages.js';
+import type { ChangeEventMode } from './stream-topic-messages.js';
 
 /** Options of {@link runExtractor}. */
 export type ExtractorOptions = Readonly<{
@@ -41,6 +42,12 @@ export type ExtractorOptions = Readonly<{
   checkpointIntervalMs?: number;
   /** How long a snapshot worker holds a table without saving progress. Default 60 s. */
   leaseMs?: number;
+  /**
+   * Streamed changes one per message (`'rows'`, Debezium-compatible; default), or inserts,
+   * updates and deletes gathered per partition in change chunks (`'chunks'`, many per message:
+   * what a bus that pays per message, Kafka, wants).
+   */
+  changeEvents?: ChangeEventMode;
   /** Stream events sent (and checkpointed) together at most. Default 5000. */
   maxStreamEvents?: number;
   /** Longest a streamed transaction waits for more before it is sent. Default 200 ms. */

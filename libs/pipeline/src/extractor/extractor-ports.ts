@@ -3,8 +3,25 @@
  * imports no transport. `Bus` and `BusProducer` of @database-replicator/bus match structurally.
  */
 
-/** A message to send; `key` is the row's primary key as JSON, so a row's history shares a partition. */
-export type ExtractorMessage = Readonly<{ key: string | null; value: string | null }>;
+/**
+ * A message value as the extractor holds it (a `LocalChangeEvent` of core): a bus inside this
+ * process keeps it as it is, any other sends `encode()`.
+ */
+export interface ExtractorLocalValue {
+  encode(): string;
+  /** About the UTF-8 bytes of `encode()`. */
+  readonly sizeBytes: number;
+}
+
+/**
+ * A message to send; `key` is the row's primary key as JSON, so a row's history shares a
+ * partition. With `local`, `value` is `local.encode()`, computed when read.
+ */
+export type ExtractorMessage = Readonly<{
+  key: string | null;
+  value: string | null;
+  local?: ExtractorLocalValue;
+}>;
 
 /** Sends messages; resolves once the bus durably accepted all of them. Sends are serialised. */
 export interface ExtractorProducer {

@@ -1,20 +1,22 @@
 /**
  * The stream half of an extractor: source transactions are gathered into bounded batches, sent,
- * and only once the bus acknowledged them is the batch's last resume point checkpointed and then
- * acknowledged to the source (ARCHITECTURE §4). A crash between the send and the checkpoint makes
- * the restarted extractor resend; the loader skips resent events by their source position.
+ * and only once the bus acknowledged them (and `beforeCheckpoint` says they are durable) is the
+ * batch's last resume point checkpointed and then acknowledged to the source (ARCHITECTURE §4).
+ * Checkpoints run behind the sender, one at a time (stream-checkpoints.ts), so reading and
+ * sending the next batch overlaps with the loader applying the last one. A crash between the
+ * send and the checkpoint makes the restarted extractor resend; the loader skips resent events
+ * by their source position.
  *
  * Schema changes (`s` events) go to every partition of their table's topic, after the batch
- * before them was sent (so an in-process bus, whose `beforeCheckpoint` waits for the loader, has
- * applied every row before a change when the change arrives); `stop_table` ones stop their table
- * (schema-change-events.ts).
+ * before them was sent and its checkpoint settled (so an in-process bus, whose
+ * `beforeCheckpoint` waits for the loader, has applied every row before a change when the change
+ * arrives); `stop_table` ones stop their table (schema-change-events.ts).
  */
 import { formatTableRef, type ChangeEvent, type SourcePosition } from '@database-replicator/core';
 import type { SourceTable, SourceTransaction } from './change-source.js';
-import { eventMessages, schemaChangeMessages, tableTopic } from './event-builder.js';
-import { isDurable } from './durability.js';
+import { schemaChangeMessages, tableTopic } from './event-builder.js';
 import type { ExtractorOptions } from './extractor-options.js';
-import type { ExtractorMessage, ExtractorProducer } from './extractor-ports.js';
+import type { ExtractorProducer } from './extractor-ports.js';
 import {
   createdTable,
   hasSchemaChange,
@@ -23,6 +25,8 @@ import {
   stoppedBy,
   type StoppedTable,
 } from './schema-change-events.js';
+import { StreamCheckpoints, type SentUpTo } from './stream-checkpoints.js';
+import { StreamTopicMessages } from './stream-topic-messages.js';
 
 const DEFAULT_MAX_EVENTS = 5000;
 const DEFAULT_FLUSH_MS = 200;
@@ -42,17 +46,14 @@ export async function forwardChanges(
   save: (position: SourcePosition) => Promise<void>,
 ): Promise<ForwardResult> {
   const producer = await options.bus.producer();
-  const batch = new StreamBatch(options, tables, from);
+  const batch = new StreamBatch(options, tables);
+  const checkpoints = new StreamCheckpoints(options, from, save);
   const steps = options.source.streamChanges(from, options.signal)[Symbol.asyncIterator]();
   const flushMs = options.streamFlushMs ?? DEFAULT_FLUSH_MS;
   const maxEvents = options.maxStreamEvents ?? DEFAULT_MAX_EVENTS;
   const flush = async (): Promise<void> => {
-    const position = await batch.send(producer);
-    if (position === undefined) return;
-    if (!(await isDurable(options))) return;
-    await save(position);
-    await options.source.acknowledge(position);
-    batch.report();
+    const sent = await batch.send(producer);
+    if (sent !== undefined) await checkpoints.start(sent);
   };
   try {
     let next = steps.next();
@@ -64,17 +65,24 @@ export async function forwardChanges(
       }
       if (step.done === true) break;
       next = steps.next();
-      if (!batch.isEmpty() && hasSchemaChange(step.value)) await flush();
+      if (hasSchemaChange(step.value)) {
+        // Even with nothing gathered, the batch sent last may still be becoming durable.
+        if (!batch.isEmpty()) await flush();
+        await checkpoints.settle();
+      }
       batch.add(step.value);
       const heartbeat = step.value.events.length === 0 && step.value.resumeFrom !== null;
       if (heartbeat || batch.size() >= maxEvents) await flush();
     }
     await flush();
+    await checkpoints.settle();
   } finally {
+    // After a failure the checkpoint in flight still finishes (or fails) before the source closes.
+    await checkpoints.settle().catch(() => undefined);
     await steps.return?.();
     await producer.close();
   }
-  return { events: batch.sentEvents(), position: batch.checkpoint() };
+  return { events: batch.sentEvents(), position: checkpoints.saved };
 }
 
 /** A table as events name it, as a map key (cheaper than quoting: this runs per event). */
@@ -105,14 +113,14 @@ class StreamBatch {
   #stopped: StoppedTable[] = [];
   /** Tables created while streaming since the last send: registered before it. */
   #created: SourceTable[] = [];
-  #messages = new Map<string, ExtractorMessage[]>();
+  /** Messages gathered per topic since the last send, in the order topics were first met. */
+  #messages = new Map<string, StreamTopicMessages>();
   #size = 0;
   #resumeFrom: SourcePosition | undefined;
-  #checkpoint: SourcePosition;
   #sent = 0;
   #lastEventAt: number | undefined;
 
-  constructor(options: ExtractorOptions, tables: readonly SourceTable[], from: SourcePosition) {
+  constructor(options: ExtractorOptions, tables: readonly SourceTable[]) {
     this.#options = options;
     this.#tables = new Map(
       tables.map((table) => [
@@ -120,7 +128,6 @@ class StreamBatch {
         { table, topic: tableTopic(options.topicPrefix, options.source, table) },
       ]),
     );
-    this.#checkpoint = from;
   }
 
   add(step: SourceTransaction): void {
@@ -139,18 +146,28 @@ class StreamBatch {
         this.#stopped.push(stopped);
         continue;
       }
-      const list = this.#messages.get(topic) ?? [];
-      const { partitions, partitionForKey } = this.#options;
-      list.push(
-        ...(event.op === 's'
-          ? schemaChangeMessages(event, partitions, partitionForKey)
-          : eventMessages(event, table.keyColumns)),
-      );
-      this.#messages.set(topic, list);
+      const messages = this.#topicMessages(topic, table);
+      if (event.op === 's') {
+        const { partitions, partitionForKey } = this.#options;
+        messages.addMessages(schemaChangeMessages(event, partitions, partitionForKey));
+      } else {
+        messages.addEvent(event);
+      }
       this.#size += 1;
       this.#lastEventAt = event.source.ts_ms;
     }
     if (step.resumeFrom !== null) this.#resumeFrom = step.resumeFrom;
+  }
+
+  #topicMessages(topic: string, table: SourceTable): StreamTopicMessages {
+    let messages = this.#messages.get(topic);
+    if (messages === undefined) {
+      const { partitions, partitionForKey } = this.#options;
+      const mode = this.#options.changeEvents ?? 'rows';
+      messages = new StreamTopicMessages({ mode, partitions, partitionForKey }, table.keyColumns);
+      this.#messages.set(topic, messages);
+    }
+    return messages;
   }
 
   isEmpty(): boolean {
@@ -174,12 +191,12 @@ class StreamBatch {
     return this.#size;
   }
 
-  /** Sends everything gathered. @returns The position to checkpoint, if the batch has one. */
-  async send(producer: ExtractorProducer): Promise<SourcePosition | undefined> {
+  /** Sends everything gathered. @returns What to checkpoint, if the batch has a position. */
+  async send(producer: ExtractorProducer): Promise<SentUpTo | undefined> {
     // The target table and the topic exist before the first event of the table is sent.
     await registerCreatedTables(this.#options, this.#created);
     this.#created = [];
-    for (const [topic, messages] of this.#messages) await producer.send(topic, messages);
+    for (const [topic, messages] of this.#messages) await producer.send(topic, messages.take());
     // Before the checkpoint passes the statement: after a crash the resend records it again.
     await recordStoppedTables(this.#options, this.#stopped);
     this.#stopped = [];
@@ -188,24 +205,11 @@ class StreamBatch {
     this.#messages = new Map();
     this.#size = 0;
     this.#resumeFrom = undefined;
-    if (position !== undefined) this.#checkpoint = position;
-    return position;
-  }
-
-  report(): void {
-    this.#options.onProgress?.({
-      phase: 'stream',
-      events: this.#sent,
-      position: this.#checkpoint,
-      lastEventAt: this.#lastEventAt,
-    });
+    if (position === undefined) return undefined;
+    return { position, events: this.#sent, lastEventAt: this.#lastEventAt };
   }
 
   sentEvents(): number {
     return this.#sent;
-  }
-
-  checkpoint(): SourcePosition {
-    return this.#checkpoint;
   }
 }

@@ -14,7 +14,7 @@ export function* applySlices(
   let start = 0;
   let bytes = 0;
   for (let i = 0; i < records.length; i += 1) {
-    const size = records[i]?.value?.length ?? 0;
+    const size = recordBytes(records[i]);
     const full = i - start >= maxMessages || (i > start && bytes + size > maxBytes);
     if (full) {
       yield records.slice(start, i);
@@ -24,4 +24,10 @@ export function* applySlices(
     bytes += size;
   }
   if (start < records.length) yield records.slice(start);
+}
+
+/** A record's value size; an in-process value is estimated rather than encoded. */
+function recordBytes(record: LoaderRecord | undefined): number {
+  if (record === undefined) return 0;
+  return record.local === undefined ? (record.value?.length ?? 0) : record.local.sizeBytes;
 }

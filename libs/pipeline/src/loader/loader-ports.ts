@@ -4,7 +4,7 @@
  * @database-replicator/bus and a wrapper of `applyChangeBatch` of @database-replicator/postgres
  * match these structurally, so libs/pipeline imports neither a transport nor an engine.
  */
-import type { ChangeEvent, CopyChunk, TableId } from '@database-replicator/core';
+import type { ChangeEvent, CopyChunk, ErrorCode, TableId } from '@database-replicator/core';
 
 /** A message as read from the bus; `offset` is an int64 as a decimal string. */
 export type LoaderRecord = Readonly<{
@@ -12,7 +12,19 @@ export type LoaderRecord = Readonly<{
   /** `null`: a tombstone (follows a delete, for log compaction); the loader ignores it. */
   value: string | null;
   offset: string;
+  /**
+   * The value as the extractor of this process built it (in-process bus only). A core
+   * `LocalChangeEvent` is applied as it is: it never crossed a trust boundary, so it is not
+   * parsed or validated again; `value` is read only to dead-letter it.
+   */
+  local?: LoaderLocalValue;
 }>;
+
+/** An in-process message value, as the loader sizes it. */
+export interface LoaderLocalValue {
+  /** About the bytes of its text form. */
+  readonly sizeBytes: number;
+}
 
 /** Consecutive messages of one partition, in offset order. */
 export type LoaderBatch = Readonly<{
@@ -90,7 +102,18 @@ export interface ChangeApplier {
    * and the same errors as {@link apply}; counts are rows.
    */
   applyCopyChunks(batch: CopyChunkBatch): Promise<ApplyCounts>;
+  /**
+   * The events of `batch` (the events of one message the target refused as a whole) that the
+   * target refuses, each with its index in `batch.events` and why; nothing is applied. Optional:
+   * without it such a message is dead-lettered whole.
+   *
+   * @throws Transient failures, retried by the loader.
+   */
+  findPoison?(batch: ApplyBatch): Promise<readonly PoisonEvent[]>;
 }
+
+/** An event the target refuses: its index in the probed batch and the refusal. */
+export type PoisonEvent = Readonly<{ index: number; error: Error & { code: ErrorCode } }>;
 
 /** A message the loader could not apply, with why. */
 export type DeadLetter = Readonly<{

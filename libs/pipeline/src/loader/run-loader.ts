@@ -2,7 +2,8 @@
  * The loader loop: bus batches → validated events → one apply per run of one table → commit.
  *
  * Per consumer batch (one partition, offset order), in chunks of at most `maxBatchMessages`:
- * 1. deserialize and validate each message; tombstones are ignored; a message that fails
+ * 1. deserialize and validate each message (an event the extractor of this process built, handed
+ *    over by the in-process bus, is taken as it is); tombstones are ignored; a message that fails
  *    validation, or whose table has no known key columns, is dead-lettered;
  * 2. split the rest into runs of consecutive events of one table and apply the runs in order
  *    (transient failures retried). Runs, not one group per table: the target stores ONE next
@@ -21,12 +22,15 @@ import {
   isTransientError,
   replicatorError,
   retry,
-  decodeEventMessage,
   type ErrorCode,
   type Logger,
   type TableId,
 } from '@database-replicator/core';
 import { applySlices } from './apply-slices.js';
+import { nextUnlessAborted } from './next-unless-aborted.js';
+import { isPoisonError } from './poison-error.js';
+import { isolatePoisonEvents } from './isolate-poison-events.js';
+import { decodeLoaderMessage, type LoaderMessage, type Pending } from './loader-message.js';
 import type {
   ApplyBatch,
   ApplyCounts,
@@ -34,8 +38,6 @@ import type {
   CopyChunkBatch,
   DeadLetterSink,
   LoaderConsumer,
-  LoaderCopyChunk,
-  LoaderEvent,
   LoaderRecord,
 } from './loader-ports.js';
 
@@ -92,22 +94,6 @@ const DEFAULT_MAX_BATCH_MESSAGES = 500;
 const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
- * Error codes of an apply that the data, not the environment, caused: retrying cannot help, so
- * the events are dead-lettered (after isolating them one by one).
- */
-const POISON_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'REPL_EVENT_INVALID',
-  'REPL_WRITER_EVENT_INVALID',
-  'REPL_WRITER_TARGET_TABLE_INVALID',
-  'REPL_WRITER_APPLY_FAILED',
-]);
-
-/** True if `error` means "this event cannot be applied" rather than "try again" or "stop". */
-function isPoisonError(error: unknown): error is Error & { code: ErrorCode } {
-  return isReplicatorError(error) && POISON_CODES.has(error.code) && !isTransientError(error);
-}
-
-/**
  * Runs the loader until the consumer's iteration ends or `signal` aborts.
  *
  * @returns The counts at the end.
@@ -121,24 +107,22 @@ export async function runLoader(options: LoaderOptions): Promise<LoaderStats> {
   return loader.run();
 }
 
-/** A message and what it carries: events (one, or a JSON chunk's rows) or a copy chunk. */
-type Pending = Readonly<{
-  record: LoaderRecord;
-  topic: string;
-  partition: number;
-  content:
-    | Readonly<{ kind: 'events'; events: readonly LoaderEvent[] }>
-    | Readonly<{ kind: 'copy'; copy: LoaderCopyChunk }>;
-}>;
-
 /** Consecutive messages of one table and one kind: applied together. */
 type Run = { table: TableId; keyColumns: readonly string[]; items: Pending[] };
+
+/** A message of a table whose key columns are known. */
+type Decoded = Readonly<{ table: TableId; keyColumns: readonly string[]; item: Pending }>;
 
 class LoaderRun {
   readonly #options: LoaderOptions;
   readonly #log: Logger;
   readonly #maxBatchMessages: number;
   readonly #maxBatchBytes: number;
+  /** Tables whose key columns are known, by schema and name. */
+  readonly #keyColumns = new Map<
+    string,
+    Readonly<{ table: TableId; keyColumns: readonly string[] }>
+  >();
   #applied = 0;
   #skipped = 0;
   #deadLettered = 0;
@@ -180,7 +164,10 @@ class LoaderRun {
   ): Promise<void> {
     const runs: Run[] = [];
     for (const record of records) {
-      const decoded = await this.#decode(topic, partition, record);
+      // Synchronous unless a table's key columns must be looked up or a message dead-lettered:
+      // this runs for every message.
+      let decoded = this.#decode(topic, partition, record);
+      if (decoded instanceof Promise) decoded = await decoded;
       if (decoded === undefined) continue;
       const last = runs.at(-1);
       if (last !== undefined && continuesRun(last, decoded.table, decoded.item)) {
@@ -223,38 +210,36 @@ class LoaderRun {
   }
 
   /** A message as an event of a known table, or `undefined` if ignored or dead-lettered. */
-  async #decode(
+  #decode(
     topic: string,
     partition: number,
     record: LoaderRecord,
-  ): Promise<{ table: TableId; keyColumns: readonly string[]; item: Pending } | undefined> {
-    if (record.value === null) {
+  ): Decoded | undefined | Promise<Decoded | undefined> {
+    let message: LoaderMessage | null | undefined;
+    try {
+      message = decodeLoaderMessage(topic, partition, record);
+    } catch (error) {
+      if (!isPoisonError(error)) throw error;
+      return this.#deadLetter(topic, partition, record, error).then(() => undefined);
+    }
+    if (message === null) {
       this.#tombstones += 1;
       return undefined;
     }
-    let content: Pending['content'];
-    let source: { schema: string | null; db: string; table: string };
-    try {
-      const message = decodeEventMessage(record.value);
-      const at = { topic, partition, offset: record.offset };
-      if (message.kind === 'copy') {
-        content = { kind: 'copy', copy: { chunk: message.chunk, ...at } };
-        source = message.chunk.source;
-      } else {
-        const first = message.events[0];
-        if (first === undefined) return undefined;
-        content = { kind: 'events', events: message.events.map((event) => ({ event, ...at })) };
-        source = first.source;
-      }
-    } catch (error) {
-      if (!isPoisonError(error)) throw error;
-      await this.#deadLetter(topic, partition, record, error);
-      return undefined;
-    }
-    const table: TableId = Object.freeze({
-      schema: source.schema ?? source.db,
-      table: source.table,
-    });
+    if (message === undefined) return undefined;
+    const known = this.#keyColumns.get(`${message.schema}\u0000${message.table}`);
+    if (known !== undefined) return { ...known, item: message.item };
+    return this.#decodeUnknown(topic, partition, record, message);
+  }
+
+  /** A message of a table whose key columns were not looked up yet. */
+  async #decodeUnknown(
+    topic: string,
+    partition: number,
+    record: LoaderRecord,
+    message: LoaderMessage,
+  ): Promise<Decoded | undefined> {
+    const table: TableId = Object.freeze({ schema: message.schema, table: message.table });
     const keyColumns = await this.#retry(() => this.#options.keyColumnsOf(table));
     if (keyColumns === undefined) {
       const error = replicatorError(
@@ -272,7 +257,9 @@ class LoaderRun {
       await this.#deadLetter(topic, partition, record, error);
       return undefined;
     }
-    return { table, keyColumns, item: { record, topic, partition, content } };
+    // Found keys are kept for the run (the applier caches them too): this runs per message.
+    this.#keyColumns.set(`${message.schema}\u0000${message.table}`, { table, keyColumns });
+    return { table, keyColumns, item: message.item };
   }
 
   async #applyGroup(
@@ -287,13 +274,44 @@ class LoaderRun {
       if (!isPoisonError(error)) throw error;
       if (items.length === 1) {
         const [only] = items as [Pending];
-        await this.#deadLetter(only.topic, only.partition, only.record, error);
+        const counts = await this.#isolate(table, keyColumns, only);
+        if (counts === undefined)
+          await this.#deadLetter(only.topic, only.partition, only.record, error);
+        else this.#count(counts);
         return;
       }
     }
     // The whole run was rolled back; apply its events one by one, in order, so only the poison
     // ones are dead-lettered.
     for (const item of items) await this.#applyGroup(table, keyColumns, [item]);
+  }
+
+  /** The events of a refused many-event message, applied but for the refused ones. */
+  async #isolate(
+    table: TableId,
+    keyColumns: readonly string[],
+    item: Pending,
+  ): Promise<ApplyCounts | undefined> {
+    if (item.content.kind !== 'events') return undefined;
+    const { consumerGroup, applier } = this.#options;
+    const batch: ApplyBatch = { consumerGroup, table, keyColumns, events: item.content.events };
+    try {
+      return await isolatePoisonEvents(
+        {
+          applier,
+          retry: (fn) => this.#retry(fn),
+          deadLetter: (record, error) =>
+            this.#deadLetter(item.topic, item.partition, record, error),
+        },
+        batch,
+        item,
+      );
+    } catch (error) {
+      // The target refuses the events it accepted one by one when applied together: the message
+      // goes to the dead letters whole (after those already sent).
+      if (isPoisonError(error)) return undefined;
+      throw error;
+    }
   }
 
   #apply(table: TableId, keyColumns: readonly string[], items: Pending[]): Promise<ApplyCounts> {
@@ -378,31 +396,4 @@ function continuesRun(run: Run, table: TableId, item: Pending): boolean {
     first !== undefined &&
     first.content.kind === item.content.kind
   );
-}
-
-/**
- * The iterator's next result, or `undefined` as soon as `signal` aborts. A read still pending
- * then ends when the consumer's owner closes the consumer; what it returns was not committed, so
- * the bus delivers it again.
- */
-function nextUnlessAborted<T>(
-  iterator: AsyncIterator<T>,
-  signal: AbortSignal | undefined,
-): Promise<IteratorResult<T> | undefined> {
-  if (signal === undefined) return iterator.next();
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
-      (result) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(result);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

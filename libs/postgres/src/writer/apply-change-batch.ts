@@ -124,7 +124,7 @@ async function applySegmentsInTransaction(
  * translated through the table's column changes (a genuinely unknown column still fails in
  * `columnOf`).
  */
-async function planForShape(
+export async function planForShape(
   client: pg.ClientBase,
   batch: ChangeBatch,
   stored: ReadonlyMap<string, StoredPartition>,
@@ -138,7 +138,7 @@ async function planForShape(
   return planChangeBatch({ ...batch, events }, stored);
 }
 
-function partitionsOf(batch: ChangeBatch): { topic: string; partition: number }[] {
+export function partitionsOf(batch: ChangeBatch): { topic: string; partition: number }[] {
   const partitions = new Map(
     batch.events.map((item) => [
       partitionKey(item.topic, item.partition),
@@ -149,7 +149,7 @@ function partitionsOf(batch: ChangeBatch): { topic: string; partition: number }[
 }
 
 /** Truncate, deletes and upserts of one plan. */
-async function writePlan(
+export async function writePlan(
   client: pg.ClientBase,
   batch: ChangeBatch,
   shape: TargetTableShape,

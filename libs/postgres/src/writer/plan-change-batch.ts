@@ -87,52 +87,117 @@ export function planChangeBatch(
   batch: ChangeBatch,
   stored: ReadonlyMap<string, StoredPartition>,
 ): ChangePlan {
-  const highest = new Map<string, SourcePosition | null>();
+  const partitions = new Map<string, PartitionRun>();
   const fresh: BatchEvent[] = [];
-  const unseen: BatchEvent[] = [];
+  // A batch holds long runs of one partition: look the partition up once per run.
+  let run: PartitionRun | undefined;
   for (const item of batch.events) {
-    const id = partitionKey(item.topic, item.partition);
-    const partition = stored.get(id);
-    if (offsetOf(batch, item) < (partition?.nextOffset ?? 0n)) continue;
-    unseen.push(item);
-    const high = highest.has(id) ? (highest.get(id) ?? null) : (partition?.position ?? null);
-    const { position } = item.event.source;
+    if (run === undefined || run.topic !== item.topic || run.partition !== item.partition) {
+      run = partitionRun(partitions, stored, item);
+    }
+    const offset = offsetOf(batch, item);
+    if (offset < run.nextOffset) continue;
+    if (run.last === undefined || offset > run.last.offset) run.last = { item, offset };
+    const high = run.high;
     const resent = isResent(item, high);
     // Snapshot rows carry the stream start, below every streamed position; a streamed event that
     // is not resent is after `high`.
-    const advances = high === null || (!resent && item.event.source.snapshot === 'false');
-    highest.set(id, advances ? position : high);
+    if (high === null || (!resent && item.event.source.snapshot === 'false')) {
+      run.high = item.event.source.position;
+    }
     if (!resent) fresh.push(item);
   }
   const { states, truncate } = collapse(batch, fresh);
+  const { deletes, upserts } = groupStates(states);
+  return Object.freeze({
+    truncate,
+    deletes: Object.freeze(deletes),
+    upserts,
+    applied: fresh.length,
+    skipped: batch.events.length - fresh.length,
+    // Resent events are consumed too: the offsets move past them.
+    advances: advancesOf(partitions),
+  });
+}
+
+/** One partition's events of a batch: what the target holds, and how far the batch goes. */
+type PartitionRun = {
+  readonly topic: string;
+  readonly partition: number;
+  readonly nextOffset: bigint;
+  /** Highest source position applied so far (stored, then this batch's). */
+  high: SourcePosition | null;
+  /** The event with the highest offset not below `nextOffset`. */
+  last: { item: BatchEvent; offset: bigint } | undefined;
+};
+
+function partitionRun(
+  partitions: Map<string, PartitionRun>,
+  stored: ReadonlyMap<string, StoredPartition>,
+  item: BatchEvent,
+): PartitionRun {
+  const id = partitionKey(item.topic, item.partition);
+  let run = partitions.get(id);
+  if (run === undefined) {
+    const held = stored.get(id);
+    run = {
+      topic: item.topic,
+      partition: item.partition,
+      nextOffset: held?.nextOffset ?? 0n,
+      high: held?.position ?? null,
+      last: undefined,
+    };
+    partitions.set(id, run);
+  }
+  return run;
+}
+
+/** Collapsed key states as deletes and upsert groups (rows providing the same columns). */
+function groupStates(states: ReadonlyMap<string, KeyState>): {
+  deletes: ChangeRow[];
+  upserts: readonly UpsertGroup[];
+} {
   const deletes: ChangeRow[] = [];
   const groups = new Map<string, { columns: string[]; partial: boolean; rows: ChangeRow[] }>();
-  // Rows of one source mostly list their columns in the same order: sort each order once.
-  const sortedColumns = new Map<string, string[]>();
+  // Rows of one source mostly list their columns in the same order: sort each order once, and
+  // find a row's group without listing its columns when it has the previous row's order.
+  const byOrder = new Map<string, { names: readonly string[]; columns: string[] }>();
+  let previous: { names: readonly string[]; columns: string[] } | undefined;
   for (const state of states.values()) {
     if (state.kind === 'delete') {
       deletes.push(state.key);
       continue;
     }
-    const names = Object.keys(state.row);
-    const order = names.join('\u0000');
-    const columns = sortedColumns.get(order) ?? names.sort();
-    sortedColumns.set(order, columns);
+    if (previous === undefined || !hasColumnsInOrder(state.row, previous.names)) {
+      const names = Object.keys(state.row);
+      const order = names.join('\u0000');
+      previous = byOrder.get(order) ?? { names, columns: [...names].sort() };
+      byOrder.set(order, previous);
+    }
+    const { columns } = previous;
     const partial = state.unchanged.length > 0;
     const id = `${partial ? 'partial' : 'full'}\u0000${columns.join('\u0000')}`;
-    const group = groups.get(id) ?? { columns, partial, rows: [] };
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = { columns, partial, rows: [] };
+      groups.set(id, group);
+    }
     group.rows.push(state.row);
-    groups.set(id, group);
   }
-  return Object.freeze({
-    truncate,
-    deletes: Object.freeze(deletes),
+  return {
+    deletes,
     upserts: Object.freeze([...groups.values()].map((group) => Object.freeze(group))),
-    applied: fresh.length,
-    skipped: batch.events.length - fresh.length,
-    // Resent events are consumed too: the offsets move past them.
-    advances: advancesOf(batch, unseen, highest),
-  });
+  };
+}
+
+/** True if `row`'s own keys are exactly `names`, in that order. */
+function hasColumnsInOrder(row: ChangeRow, names: readonly string[]): boolean {
+  let index = 0;
+  for (const name in row) {
+    if (names[index] !== name) return false;
+    index += 1;
+  }
+  return index === names.length;
 }
 
 /** A streamed event whose position is below the partition's highest applied one. */
@@ -141,9 +206,19 @@ function isResent(item: BatchEvent, high: SourcePosition | null): boolean {
   return isOrderedAfter(high, item.event.source.position);
 }
 
-/** `a` is after `b`; false when the two cannot be ordered (resume tokens, mixed kinds). */
+/**
+ * `a` is after `b`; false when the two cannot be ordered (resume tokens, mixed kinds). Runs for
+ * every event: positions of one transaction share their commit LSN or binlog file, which is
+ * compared as text before `comparePositions` parses anything.
+ */
 function isOrderedAfter(a: SourcePosition, b: SourcePosition): boolean {
   if (a.kind !== b.kind || a.kind === 'mongodb') return false;
+  if (a.kind === 'postgres' && b.kind === 'postgres' && a.lsn === b.lsn) {
+    return a.txIndex > b.txIndex;
+  }
+  if (a.kind === 'mysql' && b.kind === 'mysql' && a.file === b.file) {
+    return a.pos > b.pos || (a.pos === b.pos && a.eventIndex > b.eventIndex);
+  }
   return comparePositions(a, b) > 0;
 }
 
@@ -170,7 +245,7 @@ function collapse(
 
 function upsert(batch: ChangeBatch, item: BatchEvent, states: Map<string, KeyState>): void {
   const after = item.event.after ?? {};
-  const id = keyId(batch, keyOf(batch, item, item.event.after));
+  const id = keyId(batch, checkedKey(batch, item, item.event.after));
   if (item.event.before !== null && item.event.op === 'u') {
     // A key change: the old key's row is gone (a source that can send it as one update).
     const oldKey = keyOf(batch, item, item.event.before);
@@ -178,14 +253,17 @@ function upsert(batch: ChangeBatch, item: BatchEvent, states: Map<string, KeySta
     if (oldId !== id) states.set(oldId, { kind: 'delete', key: oldKey });
   }
   const previous = states.get(id);
-  const unchanged = item.event.unchanged_columns ?? [];
+  const unchanged = item.event.unchanged_columns ?? NONE;
   const row =
     previous?.kind === 'upsert' && unchanged.length > 0
       ? inherit(previous.row, after, unchanged)
       : after;
-  const missing = unchanged.filter((column) => row[column] === undefined);
+  const missing =
+    unchanged.length === 0 ? NONE : unchanged.filter((column) => row[column] === undefined);
   states.set(id, { kind: 'upsert', row, unchanged: missing });
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 /** `after` plus the unchanged columns the earlier upsert of the same key provided. */
 function inherit(earlier: ChangeRow, after: ChangeRow, unchanged: readonly string[]): ChangeRow {
@@ -197,23 +275,40 @@ function inherit(earlier: ChangeRow, after: ChangeRow, unchanged: readonly strin
   return row;
 }
 
+/** The key columns of `image` (a new object). */
 function keyOf(batch: ChangeBatch, item: BatchEvent, image: ChangeRow | null): ChangeRow {
   const key: Record<string, JsonValue> = {};
-  for (const column of batch.keyColumns) {
-    const value = image?.[column];
-    if (value === undefined) {
-      throw replicatorError(
-        'REPL_WRITER_EVENT_INVALID',
-        `the '${item.event.op}' event at ${item.topic}[${item.partition}]@${item.offset} for ${formatTableRef(batch.table)} has no key column ${column}`,
-        { details: { table: formatTableRef(batch.table), column, offset: item.offset } },
-      );
-    }
-    key[column] = value;
-  }
+  for (const column of batch.keyColumns) key[column] = keyValue(batch, item, image, column);
   return key;
 }
 
+/** `image` itself once every key column is in it (no key object is needed for an upsert). */
+function checkedKey(batch: ChangeBatch, item: BatchEvent, image: ChangeRow | null): ChangeRow {
+  for (const column of batch.keyColumns) keyValue(batch, item, image, column);
+  return image ?? {};
+}
+
+function keyValue(
+  batch: ChangeBatch,
+  item: BatchEvent,
+  image: ChangeRow | null,
+  column: string,
+): JsonValue {
+  const value = image?.[column];
+  if (value === undefined) {
+    throw replicatorError(
+      'REPL_WRITER_EVENT_INVALID',
+      `the '${item.event.op}' event at ${item.topic}[${item.partition}]@${item.offset} for ${formatTableRef(batch.table)} has no key column ${column}`,
+      { details: { table: formatTableRef(batch.table), column, offset: item.offset } },
+    );
+  }
+  return value;
+}
+
+/** Identifies a key within the batch: its key columns' values as JSON. */
 function keyId(batch: ChangeBatch, key: ChangeRow): string {
+  const [only] = batch.keyColumns;
+  if (batch.keyColumns.length === 1 && only !== undefined) return JSON.stringify(key[only]);
   return JSON.stringify(batch.keyColumns.map((column) => key[column]));
 }
 
@@ -228,31 +323,23 @@ function offsetOf(batch: ChangeBatch, item: BatchEvent): bigint {
   return BigInt(item.offset);
 }
 
-function advancesOf(
-  batch: ChangeBatch,
-  events: readonly BatchEvent[],
-  highest: ReadonlyMap<string, SourcePosition | null>,
-): readonly PartitionAdvance[] {
-  const last = new Map<string, { item: BatchEvent; offset: bigint }>();
-  for (const item of events) {
-    const id = partitionKey(item.topic, item.partition);
-    const offset = offsetOf(batch, item);
-    const seen = last.get(id);
-    if (seen === undefined || offset > seen.offset) last.set(id, { item, offset });
+/** Where each partition with events past its stored offset moves, sorted by topic and partition. */
+function advancesOf(partitions: ReadonlyMap<string, PartitionRun>): readonly PartitionAdvance[] {
+  const advances: PartitionAdvance[] = [];
+  for (const run of partitions.values()) {
+    if (run.last === undefined) continue;
+    advances.push(
+      Object.freeze({
+        topic: run.topic,
+        partition: run.partition,
+        nextOffset: String(run.last.offset + 1n),
+        position: run.high ?? run.last.item.event.source.position,
+      }),
+    );
   }
   return Object.freeze(
-    [...last.values()]
-      .map(({ item, offset }) =>
-        Object.freeze({
-          topic: item.topic,
-          partition: item.partition,
-          nextOffset: String(offset + 1n),
-          position:
-            highest.get(partitionKey(item.topic, item.partition)) ?? item.event.source.position,
-        }),
-      )
-      .sort((a, b) =>
-        a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
-      ),
+    advances.sort((a, b) =>
+      a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
+    ),
   );
 }

@@ -7,6 +7,7 @@ import { formatTableRef, quoteTable, type Logger, type TableId } from '@database
 import type pg from 'pg';
 import { applyChangeBatch } from './apply-change-batch.js';
 import { applyCopyChunks } from './apply-copy-chunks.js';
+import { findPoisonEvents, type PoisonEvent } from './find-poison-events.js';
 import type { ApplyResult, ChangeBatch, CopyChunkBatch } from './change-batch.js';
 import { TargetTableShapeCache } from './target-table-shape.js';
 
@@ -27,6 +28,11 @@ export type PostgresChangeApplier = Readonly<{
   apply(batch: ChangeBatch): Promise<ApplyResult>;
   /** Loads copy chunks with their offsets in one transaction; see {@link applyCopyChunks}. */
   applyCopyChunks(batch: CopyChunkBatch): Promise<ApplyResult>;
+  /**
+   * The events of `batch` the target refuses, found in a transaction that is rolled back; see
+   * {@link findPoisonEvents}.
+   */
+  findPoison(batch: ChangeBatch): Promise<readonly PoisonEvent[]>;
   /**
    * The primary-key columns of target table `table`, in key order; `undefined` when the table
    * does not exist or has no primary key. Found keys are cached for the applier's life; a
@@ -57,6 +63,14 @@ export function createPostgresChangeApplier(
       const result = await applyCopyChunks(client, batch, shapes);
       log.debug({ table: formatTableRef(batch.table), ...result }, 'copy chunks applied');
       return result;
+    },
+    findPoison: async (batch: ChangeBatch): Promise<readonly PoisonEvent[]> => {
+      const poison = await findPoisonEvents(client, batch, { shapes });
+      log.debug(
+        { table: formatTableRef(batch.table), events: batch.events.length, refused: poison.length },
+        'events probed one by one',
+      );
+      return poison;
     },
     keyColumnsOf: async (table: TableId): Promise<readonly string[] | undefined> => {
       // Asked for every message: a plain key, not the quoted name, finds the cached answer.

@@ -81,11 +81,16 @@ async function updateStored(
 function* copyChunks(columns: readonly TargetColumn[], rows: readonly ChangeRow[]) {
   for (let start = 0; start < rows.length; start += COPY_CHUNK_ROWS) {
     let chunk = '';
-    for (const row of rows.slice(start, start + COPY_CHUNK_ROWS)) {
-      const fields = columns.map((column) =>
-        copyTextField(toPostgresText(row[column.name] ?? null, column.kind)),
-      );
-      chunk += `${fields.join('\t')}\n`;
+    const end = Math.min(rows.length, start + COPY_CHUNK_ROWS);
+    for (let index = start; index < end; index += 1) {
+      const row = rows[index] ?? {};
+      // Concatenated field by field: this runs for every column of every row.
+      let separator = '';
+      for (const column of columns) {
+        chunk += separator + copyTextField(toPostgresText(row[column.name] ?? null, column.kind));
+        separator = '\t';
+      }
+      chunk += '\n';
     }
     yield chunk;
   }

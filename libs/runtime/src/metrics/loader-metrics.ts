@@ -108,6 +108,10 @@ export function instrumentApplier(applier: ChangeApplier, metrics: LoaderMetrics
         () => applier.applyCopyChunks(batch),
       ),
   };
+  // The probe that isolates poison events inside a chunk applies nothing, so it is not measured;
+  // dropping it would make the loader dead-letter whole chunks whenever metrics are on.
+  const findPoison = applier.findPoison?.bind(applier);
+  if (findPoison !== undefined) instrumented.findPoison = findPoison;
   return Object.freeze(instrumented);
 }
 

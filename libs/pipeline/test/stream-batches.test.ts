@@ -1,0 +1,323 @@
+/**
+ * The stream half of the extractor against a scripted source, a recording bus and an in-memory
+ * job store: change chunks keep every event in its key's partition and in order (a key-changing
+ * update included, a schema change between them), per-event messages carry the event objects
+ * for an in-process bus, and checkpoints run behind the sender but stay in order, each after its
+ * batch is durable and before its acknowledgement.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  createLogger,
+  decodeEventMessage,
+  deserializeChangeEvent,
+  localEventMessage,
+  serializeChangeEvent,
+  type ChangeEvent,
+  type ChangeRow,
+  type SourcePosition,
+} from '@database-replicator/core';
+import {
+  runExtractor,
+  type ChangeEventMode,
+  type ChangeSource,
+  type ExtractorBus,
+  type ExtractorCheckpoint,
+  type ExtractorMessage,
+  type JobStore,
+  type SourceTable,
+  type SourceTransaction,
+} from '@database-replicator/pipeline';
+
+const logger = createLogger({ level: 'silent' });
+const TABLE: SourceTable = {
+  id: { schema: 'public', table: 'items' },
+  keyColumns: ['id'],
+  columns: [
+    { name: 'id', type: 'integer', nullable: false },
+    { name: 'v', type: 'text', nullable: true },
+  ],
+  indexes: [],
+  estimatedRows: 0,
+  schemaOnly: false,
+};
+const P0: SourcePosition = { kind: 'postgres', lsn: '0/100', txIndex: 0 };
+const PARTITIONS = 3;
+const partitionForKey = (key: string, partitions: number): number => key.length % partitions;
+
+function lsn(n: number, txIndex = 0): SourcePosition {
+  return { kind: 'postgres', lsn: `0/${n.toString(16)}`, txIndex };
+}
+
+function change(
+  op: ChangeEvent['op'],
+  before: ChangeRow | null,
+  after: ChangeRow | null,
+  at: number,
+  txIndex = 0,
+): ChangeEvent {
+  return {
+    op,
+    before,
+    after,
+    ts_ms: at,
+    source: {
+      connector: 'postgresql',
+      name: 'src',
+      db: 'app',
+      schema: 'public',
+      table: 'items',
+      snapshot: 'false',
+      position: lsn(at, txIndex),
+      ts_ms: at,
+    },
+  };
+}
+
+class ScriptedSource implements ChangeSource {
+  readonly connector = 'postgresql' as const;
+  readonly name = 'src';
+  readonly database = 'app';
+  readonly acknowledged: SourcePosition[] = [];
+  constructor(
+    readonly steps: SourceTransaction[],
+    readonly log: string[],
+  ) {}
+  async describeTables(): Promise<readonly SourceTable[]> {
+    return [TABLE];
+  }
+  async startPosition(): Promise<SourcePosition> {
+    return P0;
+  }
+  async *readSnapshot(): AsyncIterable<readonly ChangeRow[]> {}
+  async *streamChanges(): AsyncIterable<SourceTransaction> {
+    yield* this.steps;
+  }
+  async acknowledge(position: SourcePosition): Promise<void> {
+    this.log.push(`ack ${position.kind === 'postgres' ? position.lsn : ''}`);
+    this.acknowledged.push(position);
+  }
+  async close(): Promise<void> {}
+}
+
+class RecordingBus implements ExtractorBus {
+  readonly sent: ExtractorMessage[] = [];
+  constructor(readonly log: string[]) {}
+  async ensureTopics(): Promise<void> {}
+  async producer() {
+    return {
+      send: async (_topic: string, messages: readonly ExtractorMessage[]) => {
+        this.log.push(`send ${messages.length}`);
+        this.sent.push(...messages);
+      },
+      close: async () => {},
+    };
+  }
+}
+
+/** A job store whose snapshot is done: the run streams at once. */
+function store(log: string[]): JobStore {
+  let checkpoint: ExtractorCheckpoint = { start: P0, stream: P0, snapshotDone: true };
+  return {
+    registerTables: async () => {},
+    loadCheckpoint: async () => checkpoint,
+    saveCheckpoint: async (_job: string, _id: string, next: ExtractorCheckpoint) => {
+      log.push(`checkpoint ${next.stream.kind === 'postgres' ? next.stream.lsn : ''}`);
+      checkpoint = next;
+    },
+    claimSnapshotTable: async () => undefined,
+    saveSnapshotProgress: async () => {},
+    setTablePhase: async () => {},
+    failedTables: async () => [],
+    restartSnapshot: async () => {},
+  };
+}
+
+async function stream(
+  steps: SourceTransaction[],
+  mode: ChangeEventMode | undefined,
+  extra: Partial<Parameters<typeof runExtractor>[0]> = {},
+) {
+  const log: string[] = [];
+  const bus = new RecordingBus(log);
+  const source = new ScriptedSource(steps, log);
+  await runExtractor({
+    source,
+    bus,
+    store: store(log),
+    jobId: 'job',
+    extractorId: 'x',
+    topicPrefix: 'dr',
+    partitions: PARTITIONS,
+    partitionForKey,
+    stream: true,
+    streamFlushMs: 5,
+    ...(mode === undefined ? {} : { changeEvents: mode }),
+    signal: new AbortController().signal,
+    logger,
+    ...extra,
+  });
+  return { log, bus, source };
+}
+
+/** Every sent message as [partition of its key, events it carries]. */
+function delivered(sent: readonly ExtractorMessage[]): [number, ChangeEvent[]][] {
+  return sent.map((message) => {
+    const decoded = decodeEventMessage(message.value ?? '');
+    if (decoded.kind !== 'events') throw new Error('not events');
+    return [partitionForKey(message.key ?? '', PARTITIONS), [...decoded.events]];
+  });
+}
+
+const ids = (events: readonly ChangeEvent[]): unknown[] =>
+  events.map((event) => `${event.op}${String((event.after ?? event.before)?.['id'])}`);
+
+describe('stream batches', () => {
+  it('gather change chunks per partition, every event in its key’s partition, in order', async () => {
+    const events = [1, 22, 333, 4, 55, 666, 7].map((id, i) =>
+      change('c', null, { id, v: `v${id}` }, 0x200, i),
+    );
+    // A key change (1 → 44): a delete in the old key's partition, an upsert in the new one's.
+    events.push(change('u', { id: 1, v: 'v1' }, { id: 44, v: 'v1' }, 0x200, 7));
+    const { bus } = await stream([{ events, resumeFrom: lsn(0x210) }], 'chunks');
+    const messages = delivered(bus.sent);
+    expect(messages.length).toBeLessThanOrEqual(PARTITIONS);
+    for (const [partition, carried] of messages) {
+      for (const event of carried) {
+        const key = JSON.stringify({ id: (event.after ?? event.before)?.['id'] });
+        expect(partitionForKey(key, PARTITIONS)).toBe(partition);
+      }
+    }
+    const byPartition = (p: number): unknown[] =>
+      messages.filter(([partition]) => partition === p).flatMap(([, carried]) => ids(carried));
+    // Keys of one length share a partition here: the old key's delete follows its insert, the
+    // new key's upsert goes to the other partition.
+    expect(byPartition(partitionForKey('{"id":1}', PARTITIONS))).toEqual(['c1', 'c4', 'c7', 'd1']);
+    expect(byPartition(partitionForKey('{"id":44}', PARTITIONS))).toEqual(['c22', 'c55', 'u44']);
+    expect(messages.flatMap(([, carried]) => ids(carried)).sort()).toEqual(
+      ['c1', 'c22', 'c333', 'c4', 'c55', 'c666', 'c7', 'd1', 'u44'].sort(),
+    );
+  });
+
+  it('keep a schema change between the events before and after it in every partition', async () => {
+    const before = [1, 22, 333].map((id, i) => change('c', null, { id }, 0x200, i));
+    const schemaChange: ChangeEvent = {
+      ...change('s', null, null, 0x300),
+      schema_change: { kind: 'drop_column', column: 'v', statement: 'ALTER TABLE items DROP v' },
+    };
+    const after = [4, 55, 666].map((id, i) => change('c', null, { id }, 0x400, i));
+    const { bus } = await stream(
+      [
+        { events: before, resumeFrom: lsn(0x210) },
+        { events: [schemaChange], resumeFrom: lsn(0x310) },
+        { events: after, resumeFrom: lsn(0x410) },
+      ],
+      'chunks',
+    );
+    const messages = delivered(bus.sent);
+    for (let p = 0; p < PARTITIONS; p += 1) {
+      const order = messages
+        .filter(([partition]) => partition === p)
+        .flatMap(([, carried]) => carried.map((event) => event.source.position));
+      const changeAt = order.findIndex(
+        (position) => position.kind === 'postgres' && position.lsn === '0/300',
+      );
+      expect(changeAt).toBeGreaterThanOrEqual(0);
+      expect(
+        order.slice(0, changeAt).every((pos) => pos.kind === 'postgres' && pos.lsn === '0/200'),
+      ).toBe(true);
+      expect(
+        order.slice(changeAt + 1).every((pos) => pos.kind === 'postgres' && pos.lsn === '0/400'),
+      ).toBe(true);
+    }
+  });
+
+  it('send one event per message by default, carrying the event object itself', async () => {
+    const event = change('u', { id: 1 }, { id: 1, v: 'w' }, 0x200);
+    const { bus } = await stream([{ events: [event], resumeFrom: lsn(0x210) }], undefined);
+    const [message] = bus.sent;
+    const local = localEventMessage(message?.local);
+    expect(local?.kind === 'events' ? local.events[0] : undefined).toBe(event);
+    expect(message?.value).toBe(serializeChangeEvent(event));
+    expect(deserializeChangeEvent(message?.value ?? '')).toEqual(event);
+    expect(message?.key).toBe('{"id":1}');
+  });
+
+  it('send the next batch while the last one becomes durable, checkpointing in order', async () => {
+    let release: () => void = () => undefined;
+    const durable = new Promise<void>((resolve) => (release = resolve));
+    const steps = [0x200, 0x300, 0x400].map((at) => ({
+      events: [change('c', null, { id: at }, at)],
+      resumeFrom: lsn(at + 0x10),
+    }));
+    let waits = 0;
+    const run = stream(steps, 'rows', {
+      maxStreamEvents: 1,
+      beforeCheckpoint: async () => {
+        waits += 1;
+        if (waits === 1) await durable;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const { log, source } = await run;
+    // The second batch went out before the first was durable; saves and acks stay in order.
+    expect(log.indexOf('send 1', log.indexOf('send 1') + 1)).toBeLessThan(
+      log.indexOf('checkpoint 0/210'),
+    );
+    expect(log.filter((line) => !line.startsWith('send'))).toEqual([
+      'checkpoint 0/210',
+      'ack 0/210',
+      'checkpoint 0/310',
+      'ack 0/310',
+      'checkpoint 0/410',
+      'ack 0/410',
+    ]);
+    expect(source.acknowledged.at(-1)).toEqual(lsn(0x410));
+  });
+
+  it('sends a schema change only once the batch sent before it is durable', async () => {
+    let release: () => void = () => undefined;
+    const durable = new Promise<void>((resolve) => (release = resolve));
+    const schemaChange: ChangeEvent = {
+      ...change('s', null, null, 0x300),
+      schema_change: { kind: 'drop_column', column: 'v', statement: 'ALTER TABLE items DROP v' },
+    };
+    // The first batch is sent when full, so the batch is empty when the schema change arrives.
+    const steps = [
+      { events: [change('c', null, { id: 1 }, 0x200)], resumeFrom: lsn(0x210) },
+      { events: [schemaChange], resumeFrom: lsn(0x310) },
+    ];
+    let waits = 0;
+    const run = stream(steps, 'chunks', {
+      maxStreamEvents: 1,
+      beforeCheckpoint: async () => {
+        waits += 1;
+        if (waits === 1) await durable;
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const { log } = await run;
+    // The schema change (one message per partition) waits for the first checkpoint.
+    expect(log.slice(0, 4)).toEqual([
+      'send 1',
+      'checkpoint 0/210',
+      'ack 0/210',
+      `send ${PARTITIONS}`,
+    ]);
+  });
+
+  it('never checkpoints past a checkpoint that failed', async () => {
+    const steps = [0x200, 0x300].map((at) => ({
+      events: [change('c', null, { id: at }, at)],
+      resumeFrom: lsn(at + 0x10),
+    }));
+    const run = stream(steps, 'rows', {
+      maxStreamEvents: 1,
+      beforeCheckpoint: async () => {
+        throw new Error('loader failed');
+      },
+    });
+    await expect(run).rejects.toThrow('loader failed');
+  });
+});

@@ -2,6 +2,8 @@
  * A job store that forwards every call to a coordinator over NATS request/reply: what an
  * extractor uses when the coordinator runs as its own service. Results and errors are those of
  * the coordinator's store; a coordinator that does not answer is REPL_COORDINATOR_UNAVAILABLE.
+ * The NATS package is imported only to classify a failed request (its module is loaded by then,
+ * since `nc` exists): importing this library must not load it (CLI start-up cost).
  */
 import {
   isReplicatorError,
@@ -14,7 +16,7 @@ import type {
   ExtractorCheckpoint,
   SnapshotClaim,
 } from '@database-replicator/pipeline';
-import { RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -137,7 +139,7 @@ async function request(
   try {
     text = (await nc.request(subject, JSON.stringify(payload), { timeout: timeoutMs })).string();
   } catch (error) {
-    throw unavailable(subject, timeoutMs, error);
+    throw await unavailable(subject, timeoutMs, error);
   }
   let json: unknown;
   try {
@@ -151,7 +153,8 @@ async function request(
   return reply.data.result;
 }
 
-function unavailable(subject: string, timeoutMs: number, error: unknown) {
+async function unavailable(subject: string, timeoutMs: number, error: unknown) {
+  const { RequestError, TimeoutError } = await import('@nats-io/transport-node');
   const why =
     error instanceof TimeoutError
       ? `no reply within ${timeoutMs} ms`

@@ -2,7 +2,9 @@
  * The NATS connection of a service (coordinator, extractors). The first connection is retried
  * with backoff, since services start in any order (compose, Kubernetes); once connected, the
  * client reconnects on its own for as long as the service runs, and calls made while it is
- * away fail as the coordinator being unavailable, which the callers retry.
+ * away fail as the coordinator being unavailable, which the callers retry. The NATS client is
+ * imported by the first connection, not with this module: commands and services without a
+ * nats:// job store (status, verify) do not pay for loading it.
  */
 import {
   isTransientError,
@@ -11,7 +13,8 @@ import {
   type Logger,
   type Secret,
 } from '@database-replicator/core';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type * as Nats from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 /** Options of {@link connectNats}. */
 export type ConnectNatsOptions = Readonly<{
@@ -30,7 +33,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * Connects to the NATS server `url` names (credentials in the URL stay secret).
  *
  * @throws ReplicatorError `REPL_CONNECT_FAILED` naming the host (never the credentials) when no
- *   attempt succeeded, or at once for a failure a retry cannot fix (authorization).
+ *   attempt succeeded, or at once for a failure a retry cannot fix (authorization);
+ *   `REPL_MODULE_LOAD_FAILED` when the NATS client cannot be loaded.
  */
 export async function connectNats(
   url: Secret,
@@ -38,6 +42,7 @@ export async function connectNats(
 ): Promise<NatsConnection> {
   const log = options.logger.child({ component: 'nats' });
   const host = new URL(url.reveal()).host;
+  const { connect } = await loadNatsClient();
   try {
     const nc = await retry(
       () =>
@@ -67,6 +72,24 @@ export async function connectNats(
       details: { host },
       cause: error,
     });
+  }
+}
+
+/**
+ * The NATS client package, loaded on first use.
+ *
+ * @throws ReplicatorError `REPL_MODULE_LOAD_FAILED` when it cannot be loaded (partial install).
+ */
+async function loadNatsClient(): Promise<typeof Nats> {
+  try {
+    return await import('@nats-io/transport-node');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw replicatorError(
+      'REPL_MODULE_LOAD_FAILED',
+      `Cannot load the NATS client (@nats-io/transport-node): ${reason}`,
+      { details: { module: '@nats-io/transport-node' }, cause: error },
+    );
   }
 }
 

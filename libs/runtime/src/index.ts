@@ -128,3 +128,7 @@ export type { VerifierFromEnvOptions, VerifierReport } from './run-verifier-from
 // reaches a source library's own functions (validateMongo...) through this
 export { loadSourceLibrary } from './load-source-library.js';
 export type { SourceLibraries } from './load-source-library.js';
+
+// The last verify run of a job, for `status` (issue 7)
+export { readLastVerifyRun } from './status/read-last-verify-run.js';
+export type { LastVerifyRun } from './status/read-last-verify-run.js';

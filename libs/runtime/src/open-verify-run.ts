@@ -5,7 +5,9 @@
  * the summed target side (summed-target-checksummer.ts); plus, for `--repair`, where rows are
  * read from and how the source is named in repair events. Only PostgreSQL and MySQL sources know
  * how far a running replication has got; SQLite and MongoDB runs have no progress, so a
- * difference is reported as read (docs/verify.md, "SQLite and MongoDB").
+ * difference is reported as read (docs/verify.md, "SQLite and MongoDB"). A kind's source library
+ * loads only when a run of that kind opens (load-source-library.ts): a PostgreSQL verify never
+ * loads the MySQL, SQLite or MongoDB drivers.
  */
 import {
   formatTableRef,
@@ -31,9 +33,7 @@ import {
   type CanonicalTargetTable,
   type PostgresClientPool,
 } from '@database-replicator/postgres';
-import { openMongoVerify } from '@database-replicator/source-mongodb';
-import { findBinlogProgress, openMysqlVerify } from '@database-replicator/source-mysql';
-import { openSqliteVerify } from '@database-replicator/source-sqlite';
+import { loadSourceLibrary } from './load-source-library.js';
 import {
   createSummedTargetChecksummer,
   type SummedTargetTable,
@@ -65,7 +65,8 @@ export type VerifyRunOptions = Readonly<{
 /**
  * Opens the run for the source's kind.
  *
- * @throws ReplicatorError what the engines' openers throw.
+ * @throws ReplicatorError what the engines' openers throw; `REPL_MODULE_LOAD_FAILED` when the
+ *   source kind's library or driver cannot be loaded.
  */
 export async function openVerifyRun(options: VerifyRunOptions): Promise<VerifyRun> {
   switch (options.source.kind) {
@@ -199,6 +200,7 @@ async function openCanonicalRun(
 }
 
 async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
+  const { findBinlogProgress, openMysqlVerify } = await loadSourceLibrary('mysql');
   const source = await openMysqlVerify({
     url: options.source.url,
     filters: options.filters,
@@ -214,6 +216,7 @@ async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
 }
 
 async function openSqliteRun(options: VerifyRunOptions): Promise<VerifyRun> {
+  const { openSqliteVerify } = await loadSourceLibrary('sqlite');
   const source = await openSqliteVerify({
     url: options.source.url,
     filters: options.filters,
@@ -224,6 +227,7 @@ async function openSqliteRun(options: VerifyRunOptions): Promise<VerifyRun> {
 }
 
 async function openMongoRun(options: VerifyRunOptions): Promise<VerifyRun> {
+  const { openMongoVerify } = await loadSourceLibrary('mongodb');
   const source = await openMongoVerify({
     url: options.source.url,
     filters: options.filters,

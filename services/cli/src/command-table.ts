@@ -71,7 +71,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     run: lazyCommand('run', async () => (await import('./commands/run.js')).runService),
     summary: 'run one pipeline service, configured from the environment',
     usage:
-      'database-replicator run <extractor-postgres|extractor-mysql|extractor-mongodb|extractor-sqlite|loader|verifier|coordinator>',
+      'database-replicator run <extractor-postgres|extractor-mysql|extractor-mongodb|extractor-sqlite|loader|coordinator>\n    database-replicator run verifier [--once] [--interval SECONDS]',
   },
 ]);
 

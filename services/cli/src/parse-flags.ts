@@ -36,6 +36,9 @@ const OPTIONS = {
   'metrics-port': { type: 'string' },
   // verify: `table:col1,col2` whose sample values are shown as [masked] (issue 7)
   'mask-columns': { type: 'string', multiple: true },
+  // run verifier: one run then exit (--once), or seconds between runs (--interval) (issue 7)
+  once: { type: 'boolean' },
+  interval: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 type ParsedValues = ReturnType<

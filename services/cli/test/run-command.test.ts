@@ -17,7 +17,7 @@ async function run(argv: string[], env: Record<string, string> = {}) {
 }
 
 const KNOWN =
-  'coordinator, extractor-postgres, extractor-mysql, extractor-sqlite, extractor-mongodb, loader';
+  'coordinator, extractor-postgres, extractor-mysql, extractor-sqlite, extractor-mongodb, loader, verifier';
 
 describe('run <service>', () => {
   // Commands load on first use: the first `run` imports the runtime with every driver, which on a
@@ -39,17 +39,24 @@ describe('run <service>', () => {
     expect(stderr).toContain(KNOWN);
   });
 
-  it('says which planned services do not exist yet', async () => {
-    const { code, stderr } = await run(['run', 'verifier']);
-    expect(code).toBe(EXIT.usage);
-    expect(stderr).toContain('REPL_NOT_IMPLEMENTED');
-    expect(stderr).toContain(KNOWN);
-  });
-
   it('takes its settings from the environment only', async () => {
     const { code, stderr } = await run(['run', 'loader', '--target', 'postgresql://x@h/db']);
     expect(code).toBe(EXIT.usage);
     expect(stderr).toContain('"run" takes no options (got --target)');
+  });
+
+  it('takes --once and --interval for the verifier only', async () => {
+    const loader = await run(['run', 'loader', '--once']);
+    expect(loader.code).toBe(EXIT.usage);
+    expect(loader.stderr).toContain('"run" takes no options (got --once)');
+    const verifier = await run(['run', 'verifier', '--interval', '0'], {
+      DR_SOURCE_URL: 'postgresql://u:pw-9@h/db',
+      DR_TARGET_URL: 'postgresql://u:pw-9@h/db',
+    });
+    expect(verifier.code).toBe(EXIT.usage);
+    expect(verifier.stderr).toContain('REPL_CONFIG_INVALID');
+    expect(verifier.stderr).toContain('--interval must be whole seconds');
+    expect(verifier.stderr).not.toContain('pw-9');
   });
 
   it.each([
@@ -65,6 +72,7 @@ describe('run <service>', () => {
       { DR_SOURCE_URL: 'mysql://u:pw-9@h/db', DR_JOB_ID: 'j', DR_NATS_URL: 'nats://h:4222' },
       'DR_BUS',
     ],
+    ['verifier', { DR_TARGET_URL: 'postgresql://u:pw-9@h/db' }, 'DR_SOURCE_URL'],
   ])('starts %s from its variables and reports a missing one', async (service, env, variable) => {
     const { code, stderr } = await run(['run', service], env);
     expect(code).toBe(EXIT.usage);

@@ -13,6 +13,9 @@ import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
 
+/** Other source kinds' drivers, which no PostgreSQL-only command loads. */
+const OTHER_SOURCE_DRIVERS = ['mongodb', 'mysql2', '@vlasky/zongji', 'better-sqlite3'];
+
 /** Drivers and clients no PostgreSQL-only run, and no `--help`, may load. */
 const HEAVY_PACKAGES = [
   'kafkajs',
@@ -112,6 +115,27 @@ describeWithServices(['postgres'], 'CLI start-up loads only what the command nee
       expect(loaded, `validate loaded ${name}`).not.toContain(name);
     }
   });
+
+  it.each([
+    ['verify', 'items'],
+    ['status', 'REPL_SUBSCRIPTION_NOT_FOUND'],
+  ])(
+    '%s of a PostgreSQL source loads no other source driver and no NATS client',
+    async (command, shown) => {
+      const { outcome, loaded } = await runRecorded([command]);
+      // Neither pair has anything to compare or show (the target lacks the table, nothing
+      // replicates): exit 1 after a real run, which loaded the runtime and talked to PostgreSQL.
+      expect(outcome.exitCode, outcome.stderr).toBe(1);
+      expect(`${outcome.stdout}${outcome.stderr}`).toContain(shown);
+      expect(loaded).toContain('@database-replicator/runtime');
+      expect(loaded).toContain('pg');
+      for (const name of OTHER_SOURCE_DRIVERS) {
+        expect(loaded, `${command} loaded ${name}`).not.toContain(name);
+      }
+      const nats = [...loaded].filter((name) => name.startsWith('@nats-io/'));
+      expect(nats, `${command} loaded NATS`).toEqual([]);
+    },
+  );
 
   it('reports a source driver that cannot be loaded as REPL_MODULE_LOAD_FAILED', async () => {
     const outcome = await runCliProcess(

@@ -3,12 +3,15 @@
  * and seconds and the WAL its slot retains on the source, and per table its sync state, read
  * from the catalogs of both servers, so it works whoever set replication up) and the pipeline
  * job of the same source and target (pipeline-status.ts: per table phase, rows of the estimate,
- * rate, ETA, last error; lag and dead letters), or every job of `--coordinator URL`.
+ * rate, ETA, last error; lag and dead letters), or every job of `--coordinator URL`. With
+ * `--source`/`--target` it also shows the last verify run recorded on the target for the source
+ * (`verify` and the verifier record under the source database's name by default), or "never
+ * verified" (last-verify-view.ts).
  *
  * Output: text tables; `--json` one document (`jobs` lists the pipeline jobs); `--watch` a new
  * frame every 2 s until interrupted (exit 0): on a terminal the screen is cleared between
  * frames, otherwise frames follow each other, and with `--json` each frame is one JSON document
- * on its own line.
+ * on its own line; `lastVerify` is the last verify run, `null` when there is none.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -28,10 +31,16 @@ import {
   type ReplicationStatus,
   type SubscriptionStatus,
 } from '@database-replicator/postgres';
-import type { PipelineJobStatus } from '@database-replicator/runtime';
+import {
+  readLastVerifyRun,
+  verifyJobName,
+  type LastVerifyRun,
+  type PipelineJobStatus,
+} from '@database-replicator/runtime';
 import { requireEndpoints, requirePostgresEndpoints } from '../endpoints.js';
 import { EXIT, type CommandContext, type CommandHandler } from '../command-context.js';
 import { formatBytes, renderJson, renderTable } from '../output.js';
+import { renderLastVerify } from './last-verify-view.js';
 import {
   coordinatorPipelineStatus,
   readWithRates,
@@ -47,7 +56,10 @@ const CLEAR_SCREEN = '\u001b[2J\u001b[H';
 export const runStatus: CommandHandler = async (ctx) => {
   const coordinator = ctx.line.values.coordinator;
   if (coordinator !== undefined) {
-    return showFrames(ctx, coordinatorPipelineStatus(coordinator), async () => undefined);
+    return showFrames(ctx, coordinatorPipelineStatus(coordinator), {
+      native: async () => undefined,
+      lastVerify: async () => undefined,
+    });
   }
   const { source } = requireEndpoints(ctx.config, 'status');
   if (source.kind !== 'postgres') {
@@ -57,23 +69,21 @@ export const runStatus: CommandHandler = async (ctx) => {
       applicationName: 'database-replicator status',
     });
     try {
-      return await showFrames(
-        ctx,
-        targetPipelineStatus(ctx, client, undefined),
-        async () => undefined,
-      );
+      return await showFrames(ctx, targetPipelineStatus(ctx, client, undefined), {
+        native: async () => undefined,
+        lastVerify: () => readLastVerifyRun(client, verifyJobName(source)),
+      });
     } finally {
       await client.close();
     }
   }
   return withNativeReplication(ctx, 'status', async (sourceClient, targetClient, targetName) => {
     const pipeline = targetPipelineStatus(ctx, targetClient, sourceClient);
-    return showFrames(
-      ctx,
-      pipeline,
-      () => readReplicationStatus(sourceClient, targetClient),
-      targetName,
-    );
+    const readers: FrameReaders = {
+      native: () => readReplicationStatus(sourceClient, targetClient),
+      lastVerify: () => readLastVerifyRun(targetClient, verifyJobName(source)),
+    };
+    return showFrames(ctx, pipeline, readers, targetName);
   });
 };
 
@@ -82,7 +92,15 @@ type Frame = Readonly<{
   /** Native replication; `undefined` where there is none to read (coordinator, other sources). */
   native: ReplicationStatus | undefined;
   jobs: readonly PipelineJobStatus[];
+  /** The last verify run; `null` if never verified, `undefined` where not read (coordinator). */
+  lastVerify: LastVerifyRun | null | undefined;
   readAt: string;
+}>;
+
+/** What a frame reads besides the pipeline jobs. */
+type FrameReaders = Readonly<{
+  native: () => Promise<ReplicationStatus | undefined>;
+  lastVerify: () => Promise<LastVerifyRun | null | undefined>;
 }>;
 
 /**
@@ -92,14 +110,15 @@ type Frame = Readonly<{
 async function showFrames(
   ctx: CommandContext,
   pipeline: PipelineStatusSource,
-  readNative: () => Promise<ReplicationStatus | undefined>,
+  readers: FrameReaders,
   targetName?: string,
 ): Promise<number> {
   try {
     const read = async (withRates: boolean): Promise<Frame> => {
-      const native = await readNative();
+      const native = await readers.native();
       const jobs = withRates ? await readWithRates(pipeline, ctx.signal) : await pipeline.read();
-      return { native, jobs, readAt: new Date().toISOString() };
+      const lastVerify = await readers.lastVerify();
+      return { native, jobs, lastVerify, readAt: new Date().toISOString() };
     };
     const watching = ctx.line.values.watch === true;
     const first = await read(!watching);
@@ -153,9 +172,10 @@ async function watch(
 
 /** The `--json` document: native replication as before, plus `jobs` (pipeline jobs). */
 function frameDocument(frame: Frame) {
+  const lastVerify = frame.lastVerify === undefined ? {} : { lastVerify: frame.lastVerify };
   return frame.native === undefined
-    ? { readAt: frame.readAt, jobs: frame.jobs }
-    : { ...statusDocument(frame.native), jobs: frame.jobs };
+    ? { readAt: frame.readAt, jobs: frame.jobs, ...lastVerify }
+    : { ...statusDocument(frame.native), jobs: frame.jobs, ...lastVerify };
 }
 
 function renderFrame(frame: Frame): string {
@@ -167,6 +187,7 @@ function renderFrame(frame: Frame): string {
     parts.push(renderStatus(frame.native));
   }
   if (frame.jobs.length > 0) parts.push(renderPipelineJobs(frame.jobs));
+  if (frame.lastVerify !== undefined) parts.push(renderLastVerify(frame.lastVerify));
   return parts.join('\n');
 }
 

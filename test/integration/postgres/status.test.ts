@@ -170,7 +170,21 @@ describeWithServices(['postgres'], 'status (native PostgreSQL replication)', () 
 
   it('--watch prints a frame every 2 s until interrupted, then exits 0', async () => {
     const child = run(db, ['status', '--watch', '--json']);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // Interrupt once two frames are out: the handler is installed by then, however slow the start.
+    let printed = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`two frames within 30 s: ${printed}`)),
+        30_000,
+      );
+      child.stdout?.on('data', (chunk: Buffer) => {
+        printed += chunk.toString('utf8');
+        if (printed.split('\n').filter((line) => line.length > 0).length >= 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
     child.kill('SIGINT');
     const result = await child;
     expect(result.exitCode, result.stderr).toBe(0);

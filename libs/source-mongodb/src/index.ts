@@ -45,3 +45,9 @@ export type {
 } from './verify/open-mongo-verify.js';
 export type { MongoChecksummer, MongoKeyRange } from './verify/mongo-checksummer.js';
 export { jsonbText } from './verify/jsonb-text.js';
+
+// Snapshot reads (issue 8, task F): one sorted cursor per collection, parked between pages
+export { readMongoSnapshot } from './snapshot.js';
+export type { SnapshotPage } from './snapshot.js';
+export { SnapshotCursors } from './snapshot-cursors.js';
+export type { SnapshotScan } from './snapshot-cursors.js';

@@ -33,6 +33,7 @@ import { refreshPosition, refreshSequenceOf, resumeTokenOf, streamPosition } fro
 import { refreshMongoChanges } from './refresh.js';
 import { RefreshStateStore } from './refresh-state.js';
 import { readMongoSnapshot } from './snapshot.js';
+import { SnapshotCursors } from './snapshot-cursors.js';
 import { openChangeStream, streamMongoChanges } from './stream.js';
 import { MONGO_KEY_COLUMNS, MONGO_TABLE_COLUMNS } from './type-map.js';
 
@@ -52,6 +53,7 @@ export class MongoChangeSource implements ChangeSource {
   readonly database: string;
   readonly #config: MongoSourceConfig;
   readonly #store: RefreshStateStore;
+  readonly #cursors = new SnapshotCursors();
   #client: MongoClient | undefined;
   #mode: CaptureMode | undefined;
   #described: readonly SourceTable[] | undefined;
@@ -204,13 +206,15 @@ export class MongoChangeSource implements ChangeSource {
   async close(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
+    await this.#cursors.closeAll();
     await client?.close();
   }
 
   #snapshotPages(table: SourceTable, options: SnapshotReadOptions, after: ChangeKey | null = null) {
     const client = this.#client;
     if (client === undefined) throw new TypeError('the MongoDB client is not connected');
-    return readMongoSnapshot(client.db(table.id.schema).collection(table.id.table), after, options);
+    const collection = client.db(table.id.schema).collection(table.id.table);
+    return readMongoSnapshot(collection, after, options, this.#cursors);
   }
 
   async #tables(): Promise<readonly SourceTable[]> {

@@ -27,7 +27,7 @@ import { describeMysqlTables, type DescribedMysqlTable } from './describe-tables
 import { keyOf, type MysqlTableInfo } from './introspect.js';
 import { parseMysqlColumnType } from './mysql-column-type.js';
 import { encodeMysqlValue, type MysqlWireColumn } from './mysql-wire-value.js';
-import { mapMysqlType, type MysqlWireType } from './type-map.js';
+import { mapMysqlType, mayArriveAsNull, type MysqlWireType } from './type-map.js';
 
 /** What a statement did to one selected table. */
 export type DdlEffect = Readonly<{
@@ -331,8 +331,7 @@ function mapped(
     bits: mapping.bits,
     geometry: mapping.geometry,
   };
-  const zeroDates = mapping.wire === 'date' || mapping.wire.startsWith('timestamp');
-  const nullable = column.nullable || zeroDates;
+  const nullable = column.nullable || mayArriveAsNull(mapping.wire);
   if (table.table.keyColumns.includes(column.name) && nullable) {
     throw new Stop(`making the key column ${column.name} nullable`);
   }

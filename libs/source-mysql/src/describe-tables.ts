@@ -16,7 +16,7 @@ import { secondaryIndexDdl } from './index-ddl.js';
 import { keyOf, type MysqlIndexInfo, type MysqlTableInfo } from './introspect.js';
 import { parseMysqlColumnType } from './mysql-column-type.js';
 import type { MysqlWireColumn } from './mysql-wire-value.js';
-import { mapMysqlType, type MysqlWireType } from './type-map.js';
+import { mapMysqlType, mayArriveAsNull } from './type-map.js';
 
 /** One described table. */
 export type DescribedMysqlTable = Readonly<{
@@ -35,9 +35,6 @@ export type DescribedMysqlTable = Readonly<{
 
 /** A table's auto_increment column and the next value MySQL would assign. */
 export type MysqlAutoIncrement = Readonly<{ column: string; next: number }>;
-
-/** Zero dates have no PostgreSQL value and become NULL, so such columns accept NULL. */
-const ZERO_DATE_WIRES: ReadonlySet<MysqlWireType> = new Set(['date', 'timestamp', 'timestamptz']);
 
 /**
  * Describes the planned tables found in `infos`.
@@ -89,7 +86,7 @@ function describeTable(
     const mapped = mapColumn(info.id, column.name, column.columnType, column.json, timeType);
     wires.push(Object.freeze({ name: column.name, ...mapped.wire }));
     const nullable =
-      !keySet.has(column.name) && (column.nullable || ZERO_DATE_WIRES.has(mapped.wire.wire));
+      !keySet.has(column.name) && (column.nullable || mayArriveAsNull(mapped.wire.wire));
     targets.push(Object.freeze({ name: column.name, type: mapped.type, nullable }));
     const parsed = parseMysqlColumnType(column.columnType);
     if (parsed.base === 'enum' || parsed.base === 'set') members.set(column.name, parsed.members);

@@ -108,6 +108,15 @@ const FIXED: Readonly<Record<string, readonly [type: string, wire: MysqlWireType
 );
 
 /**
+ * Whether a non-NULL value of `wire` can arrive as NULL: a zero date has no PostgreSQL value, and
+ * a JSON `null` document travels as SQL NULL. Target columns of these wires accept NULL even
+ * where the source column is NOT NULL, or those rows would be refused.
+ */
+export function mayArriveAsNull(wire: MysqlWireType): boolean {
+  return wire === 'date' || wire === 'timestamp' || wire === 'timestamptz' || wire === 'json';
+}
+
+/**
  * Maps a MySQL `COLUMN_TYPE` (`int(10) unsigned`, `datetime(6)`, `enum('a','b')`).
  *
  * @throws ReplicatorError `REPL_MYSQL_TYPE_UNSUPPORTED` for a type without a mapping.

@@ -57,6 +57,14 @@ const TYPES_DDL = `CREATE TABLE types (id int PRIMARY KEY, b tinyint(1), ti tiny
   bu bigint unsigned, dec1 decimal(12,3), f float, d double, s varchar(20), tx text,
   bin varbinary(10), dt date, dtm datetime(6), ts timestamp(3) NULL, tm time(2), y year,
   bt bit(10), e enum('a','b c'), st set('x','y','z'), j json, g point, uid uuid)`;
+// The same types NOT NULL: their canonical text skips the NULL guard, so they get their own check.
+const TYPES_NOT_NULL_DDL = `CREATE TABLE types_nn (id int PRIMARY KEY, b tinyint(1) NOT NULL,
+  ti tinyint NOT NULL, u int unsigned NOT NULL, bu bigint unsigned NOT NULL,
+  dec1 decimal(12,3) NOT NULL, f float NOT NULL, d double NOT NULL, s varchar(20) NOT NULL,
+  tx text NOT NULL, bin varbinary(10) NOT NULL, dt date NOT NULL, dtm datetime(6) NOT NULL,
+  ts timestamp(3) NOT NULL DEFAULT '2000-01-01', tm time(2) NOT NULL, y year NOT NULL,
+  bt bit(10) NOT NULL, e enum('a','b c') NOT NULL, st set('x','y','z') NOT NULL, j json NOT NULL,
+  g point NOT NULL, uid uuid NOT NULL)`;
 const EDGE_ROWS = [
   `1, 1, -128, 4294967295, 18446744073709551615, -123.450, 1.1, 0.1, 'héllo 😀', 'line\\nbreak\\ttab', x'00ff', '2024-02-29', '2024-01-02 03:04:05.120000', '2024-01-02 03:04:05.500', '12:34:56.78', 2024, b'1010101010', 'b c', 'x,z', '{"bb": 1.50, "a": [true, null, "x\\\\u00e9"], "c": {}}', POINT(1, 2), '123e4567-e89b-12d3-a456-426614174000'`,
   `2, 0, 0, 0, 0, 0, 0, 0, '', '', '', '0000-00-00', '0000-00-00 00:00:00', NULL, '00:00:00', 0, b'0', 'a', '', 'null', NULL, NULL`,
@@ -89,7 +97,11 @@ describeWithServices(['postgres', 'mariadb'], 'verify MariaDB → PostgreSQL', (
        ${TYPES_DDL};
        ${EDGE_ROWS.map((row) => `INSERT INTO types VALUES (${row});`).join('\n')}
        INSERT INTO types SELECT seq, b, ti, u, bu, dec1, f, d, s, tx, bin, dt, dtm, ts, tm, y, bt,
-         e, st, j, g, uid FROM types, seq_5_to_${4 + COLUMNS.length} WHERE types.id = 1;`,
+         e, st, j, g, uid FROM types, seq_5_to_${4 + COLUMNS.length} WHERE types.id = 1;
+       ${TYPES_NOT_NULL_DDL};
+       INSERT INTO types_nn SELECT id, b, ti, u, bu, dec1, f, d, s, tx, bin, dt, dtm,
+         COALESCE(ts, '2000-01-01'), tm, y, bt, e, st, j, COALESCE(g, POINT(0, 0)),
+         COALESCE(uid, '00000000-0000-0000-0000-000000000000') FROM types WHERE id IN (1, 2, 4);`,
     );
     urls = { sourceUrl: source.url.reveal(), targetUrl: target.url };
     const init = await runCliProcess(['init', '-y', '--bus', 'memory'], urls);
@@ -103,30 +115,39 @@ describeWithServices(['postgres', 'mariadb'], 'verify MariaDB → PostgreSQL', (
 
   it('a freshly copied source verifies clean, every type by its SQL canonical form', async () => {
     const { exitCode, report } = await verify(urls);
-    expect(exitCode).toBe(0);
-    expect(report.tables.map((t) => [t.table, t.status, t.mismatchedRanges])).toEqual([
+    const tables = report.tables.map((t) => [t.table, t.status, t.mismatchedRanges]);
+    expect(tables.sort()).toEqual([
       [`${source.name}.big`, 'ok', 0],
       [`${source.name}.types`, 'ok', 0],
+      [`${source.name}.types_nn`, 'ok', 0],
     ]);
+    expect(exitCode).toBe(0);
   }, 60_000);
 
   it('names exactly the changed, deleted and inserted keys; --repair fixes them', async () => {
     const big = `${quoteIdent(source.name)}.big`;
     const types = `${quoteIdent(source.name)}.types`;
+    const typesNotNull = `${quoteIdent(source.name)}.types_nn`;
     await queryOnce(
       target.url,
       `UPDATE ${big} SET v = 'changed' WHERE id = 123457;
        DELETE FROM ${big} WHERE id = 77;
        INSERT INTO ${big} VALUES (${ROWS + 5}, 'new', 1, now());
-       ${COLUMNS.map((c, i) => `UPDATE ${types} SET ${quoteIdent(c)} = ${CHANGES[c] ?? ''} WHERE id = ${i + 5};`).join('\n')}`,
+       ${COLUMNS.map((c, i) => `UPDATE ${types} SET ${quoteIdent(c)} = ${CHANGES[c] ?? ''} WHERE id = ${i + 5};`).join('\n')}
+       UPDATE ${typesNotNull} SET dec1 = 9.5 WHERE id = 1;
+       UPDATE ${typesNotNull} SET dtm = '2001-01-01 00:00:00' WHERE id = 2;
+       UPDATE ${typesNotNull} SET u = 7 WHERE id = 4;`,
     );
     const { exitCode, report } = await verify(urls);
     expect(exitCode).toBe(1);
-    const [bigResult, typesResult] = report.tables;
+    const byName = (name: string) =>
+      report.tables.find((t) => t.table === `${source.name}.${name}`);
+    const [bigResult, typesResult, typesNotNullResult] = ['big', 'types', 'types_nn'].map(byName);
     expect(keys(bigResult?.different ?? [])).toEqual(['123457']);
     expect(keys(bigResult?.missing ?? [])).toEqual(['77']);
     expect(keys(bigResult?.extra ?? [])).toEqual([String(ROWS + 5)]);
     expect(keys(typesResult?.different ?? [])).toEqual(COLUMNS.map((_, i) => String(i + 5)));
+    expect(keys(typesNotNullResult?.different ?? [])).toEqual(['1', '2', '4']);
 
     const repaired = await verify(urls, true);
     expect(repaired.exitCode).toBe(0);

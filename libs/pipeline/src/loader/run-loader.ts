@@ -354,8 +354,9 @@ class LoaderRun {
     });
     await this.#retry(() => this.#options.deadLetters.send(letter));
     this.#deadLettered += 1;
+    // The reason goes to the log too: an in-process bus's dead letters end with the process.
     this.#log.warn(
-      { topic, partition, offset: record.offset, code: error.code },
+      { topic, partition, offset: record.offset, code: error.code, reason: error.message },
       'message dead-lettered',
     );
   }

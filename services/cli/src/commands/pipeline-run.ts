@@ -64,7 +64,8 @@ export async function runThroughPipeline(
     ctx.io.stdout(
       ctx.config.json ? renderJson(report) : renderReport(report, stream || ctx.signal.aborted),
     );
-    return ctx.signal.aborted ? EXIT.interrupted : EXIT.ok;
+    if (ctx.signal.aborted) return EXIT.interrupted;
+    return report.loader.deadLettered > 0 ? EXIT.checkFailed : EXIT.ok;
   } finally {
     progress.stop();
     await openedBus.close();
@@ -87,8 +88,14 @@ function renderReport(report: EmbeddedPipelineReport, stream: boolean): string {
       ],
     ],
   );
+  const applied =
+    loader.deadLettered === 0 ? 'Snapshot applied.' : 'Snapshot applied, but for those.';
   const next = stream
     ? 'Stopped at a checkpoint; `database-replicator sync --via pipeline` resumes.\n'
-    : 'Snapshot applied. The stream start is kept (the source holds its changes): run `database-replicator sync --via pipeline` to apply them.\n';
-  return table + next;
+    : `${applied} The stream start is kept (the source holds its changes): run \`database-replicator sync --via pipeline\` to apply them.\n`;
+  const refused =
+    loader.deadLettered === 0
+      ? ''
+      : `${loader.deadLettered} message(s) were refused by the target and dead-lettered: the target lacks those rows. The log's "message dead-lettered" lines give each reason; fix the cause, then run \`database-replicator verify --repair\`.\n`;
+  return table + refused + next;
 }

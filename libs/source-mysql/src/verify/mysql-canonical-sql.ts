@@ -54,15 +54,25 @@ function zeroDate(name: string): string {
   return `(YEAR(${name}) = 0 OR MONTH(${name}) = 0 OR DAYOFMONTH(${name}) = 0)`;
 }
 
+/**
+ * `YYYY-MM-DD hh:mm:ss[.f]` of a DATETIME/TIMESTAMP: its CAST text (the fraction has the column's
+ * digits) cut to the second without microseconds, else with the fraction's trailing zeros
+ * trimmed (they stop at its last non-zero digit). Cheaper than DATE_FORMAT and MICROSECOND
+ * formatting, the costliest pieces of a row text.
+ */
+function dateTimeText(name: string): string {
+  const text = `CAST(${name} AS CHAR)`;
+  return `IF(MICROSECOND(${name}) = 0, LEFT(${text}, 19), TRIM(TRAILING '0' FROM ${text}))`;
+}
+
 function temporal(name: string, wire: MysqlWireType): string {
   switch (wire) {
     case 'date':
       return `IF(${zeroDate(name)}, NULL, DATE_FORMAT(${name}, '%Y-%m-%d'))`;
     case 'timestamp':
-    case 'timestamptz': {
-      const zone = wire === 'timestamptz' ? `, '+00'` : '';
-      return `IF(${zeroDate(name)}, NULL, CONCAT(DATE_FORMAT(${name}, '%Y-%m-%d %H:%i:%s'), ${fraction(name)}${zone}))`;
-    }
+      return `IF(${zeroDate(name)}, NULL, ${dateTimeText(name)})`;
+    case 'timestamptz':
+      return `IF(${zeroDate(name)}, NULL, CONCAT(${dateTimeText(name)}, '+00'))`;
     default:
       return `CONCAT(TIME_FORMAT(${name}, '%H:%i:%s'), ${fraction(name)})`;
   }
@@ -103,8 +113,35 @@ export function mysqlCanonicalText(column: MysqlWireColumn): string | null {
   }
 }
 
-/** `IFNULL(CONCAT('v', text), 'N')`: one column's part of the row text. */
-export function mysqlCanonicalPiece(text: string): string {
+// Wire types whose canonical text of a non-NULL value is never NULL (zero dates are; ST_AsText
+// of a broken geometry may be).
+const NEVER_NULL_TEXT: ReadonlySet<MysqlWireType> = new Set([
+  'boolean',
+  'integer',
+  'bigint',
+  'decimal',
+  'real',
+  'double',
+  'text',
+  'bytea',
+  'year',
+  'bit',
+]);
+
+// Wire types CONCAT prints as CAST(… AS CHAR) does: the CAST is a function call per cell saved.
+const PLAIN_NUMBER: ReadonlySet<MysqlWireType> = new Set(['integer', 'bigint', 'decimal']);
+
+/**
+ * One column's part of the row text as an SQL expression (never NULL): `IFNULL(CONCAT('v', text),
+ * 'N')`, or `CONCAT('v', text)` for a NOT NULL column whose text cannot be NULL (an IFNULL per
+ * cell saved), or null for a JSON column. `notNull`: the column is declared NOT NULL.
+ */
+export function mysqlCanonicalPiece(column: MysqlWireColumn, notNull: boolean): string | null {
+  const text = PLAIN_NUMBER.has(column.wire)
+    ? quoteMysqlIdent(column.name)
+    : mysqlCanonicalText(column);
+  if (text === null) return null;
+  if (notNull && NEVER_NULL_TEXT.has(column.wire)) return `CONCAT('v', ${text})`;
   return `IFNULL(CONCAT('v', ${text}), 'N')`;
 }
 

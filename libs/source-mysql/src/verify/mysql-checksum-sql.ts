@@ -33,9 +33,10 @@ export function mysqlChecksumSql(
   columns: readonly MysqlWireColumn[],
   keyColumns: readonly MysqlWireColumn[],
   scanOrdered: boolean,
+  notNull: ReadonlySet<string> = new Set(),
 ): MysqlChecksumSql {
   const from = `${quoteMysqlIdent(table.schema)}.${quoteMysqlIdent(table.table)}`;
-  const layout = mysqlRowLayout(columns);
+  const layout = mysqlRowLayout(columns, notNull);
   const keyList = keyColumns.map(mysqlKeyText).join(', ');
   const order = mysqlKeyOrder(keyColumns);
   const concatOrder = scanOrdered ? '' : ` ORDER BY ${order}`;

@@ -48,6 +48,8 @@ export type MysqlChecksummerOptions = Readonly<{
   keyColumns: readonly MysqlWireColumn[];
   /** How ranges are sized, and whether the key index is scanned in key order. */
   sizing: RangeSizing;
+  /** Compared columns declared NOT NULL (their row text skips the NULL test). Default none. */
+  notNull?: ReadonlySet<string>;
 }>;
 
 /** The session setting the digests need: GROUP_CONCAT cuts at 1 MiB by default. */
@@ -56,7 +58,13 @@ export const GROUP_CONCAT_SQL = 'SET SESSION group_concat_max_len = 4294967295';
 /** Creates the checksummer of one MySQL table. */
 export function createMysqlChecksummer(options: MysqlChecksummerOptions): MysqlChecksummer {
   const { pool, keyColumns, sizing } = options;
-  const sql = mysqlChecksumSql(options.table, options.columns, keyColumns, sizing.scanOrdered);
+  const sql = mysqlChecksumSql(
+    options.table,
+    options.columns,
+    keyColumns,
+    sizing.scanOrdered,
+    options.notNull,
+  );
   const { layout } = sql;
   const jsonPieces = createJsonPieces();
   const where = `${options.table.schema}.${options.table.table}`;

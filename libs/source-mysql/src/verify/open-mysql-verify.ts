@@ -100,6 +100,7 @@ function describeForVerify(
       columns: described.columns,
       keyColumns: described.keyColumns,
       sizing,
+      notNull: new Set(table.columns.filter((c) => !c.nullable).map((c) => c.name)),
     }),
     ...(blocked === undefined ? {} : { blocked }),
     notes: described.columns.some((c) => c.wire === 'json')

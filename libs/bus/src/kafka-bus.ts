@@ -43,9 +43,15 @@ export type KafkaBusOptions = Readonly<{
   connectionTimeoutMs?: number;
   /** A member silent this long leaves its group. Default 10 000 ms (the broker minimum is 6000). */
   sessionTimeoutMs?: number;
-  /** Heartbeat interval of consumers; also how soon they notice a rebalance. Default 1000 ms. */
+  /**
+   * Heartbeat interval of consumers; also how soon a member notices a rebalance, which every
+   * other member's join waits for (each loader joining costs the group up to this). Default 250 ms.
+   */
   heartbeatIntervalMs?: number;
-  /** Longest wait of a fetch for new data; `close()` waits for it. Default 500 ms. */
+  /**
+   * Longest wait of a fetch for new data; `close()` waits for it, and so does a member's
+   * heartbeat, hence its notice of a rebalance. Default 200 ms.
+   */
   maxWaitTimeMs?: number;
 }>;
 
@@ -68,8 +74,8 @@ export class KafkaBus implements Bus {
     this.#replicationFactor = options.replicationFactor ?? -1;
     this.#timing = {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 1_000,
-      maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 250,
+      maxWaitTimeMs: options.maxWaitTimeMs ?? 200,
     };
   }
 

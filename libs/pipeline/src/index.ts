@@ -127,3 +127,6 @@ export type { ColumnSample, MaskColumns, RowSample } from './verify/row-samples.
 export type { ChangeEventMode } from './extractor/stream-topic-messages.js';
 export type { ExtractorLocalValue } from './extractor/extractor-ports.js';
 export type { LoaderLocalValue, PoisonEvent } from './loader/loader-ports.js';
+
+// Copy chunks refused in part: the applier's probe of refused rows (optional on ChangeApplier)
+export type { RefusedCopyRow } from './loader/loader-ports.js';

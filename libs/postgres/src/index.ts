@@ -197,3 +197,10 @@ export type { PostgresRepairSource } from './verify/postgres-repair-source.js';
 // Change chunks refused in part: the events the target refuses, probed in a rolled-back transaction
 export { findPoisonEvents } from './writer/find-poison-events.js';
 export type { FindPoisonEventsOptions, PoisonEvent } from './writer/find-poison-events.js';
+
+// Copy chunks refused in part: the rows the target refuses, bisected in a rolled-back transaction
+export { findRefusedCopyRows } from './writer/find-refused-copy-rows.js';
+export type {
+  FindRefusedCopyRowsOptions,
+  RefusedCopyRow,
+} from './writer/find-refused-copy-rows.js';

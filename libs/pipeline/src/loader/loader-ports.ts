@@ -110,7 +110,22 @@ export interface ChangeApplier {
    * @throws Transient failures, retried by the loader.
    */
   findPoison?(batch: ApplyBatch): Promise<readonly PoisonEvent[]>;
+  /**
+   * The rows of `batch` (copy chunks the target refused as a whole) that the target refuses,
+   * each with its chunk's index in `batch.chunks`, its line in the chunk's COPY text and the
+   * refusal; nothing is applied. Optional: without it such a chunk is dead-lettered whole.
+   *
+   * @throws Transient failures, retried by the loader.
+   */
+  findRefusedCopyRows?(batch: CopyChunkBatch): Promise<readonly RefusedCopyRow[]>;
 }
+
+/** A row of a copy chunk the target refuses: chunk index, line index (from 0), refusal. */
+export type RefusedCopyRow = Readonly<{
+  chunk: number;
+  line: number;
+  error: Error & { code: ErrorCode };
+}>;
 
 /** An event the target refuses: its index in the probed batch and the refusal. */
 export type PoisonEvent = Readonly<{ index: number; error: Error & { code: ErrorCode } }>;

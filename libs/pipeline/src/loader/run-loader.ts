@@ -9,7 +9,8 @@
  *    (transient failures retried). Runs, not one group per table: the target stores ONE next
  *    offset per partition, so applying a later event of table A before an earlier one of table B
  *    would mark B's event as applied. A run rejected as poison is applied again event by event to
- *    isolate the poison events, which are dead-lettered while the others are applied;
+ *    isolate the poison events (or, in a copy chunk, rows), which are dead-lettered while the
+ *    others are applied;
  * 3. commit the chunk's last offset + 1 on the consumer, only after every apply returned. The
  *    target stored the offsets in the apply's own transaction, so a crash before the commit only
  *    causes a replay, which the applier skips; for the same reason a commit the bus refuses
@@ -29,7 +30,8 @@ import {
 import { applySlices } from './apply-slices.js';
 import { nextUnlessAborted } from './next-unless-aborted.js';
 import { isPoisonError } from './poison-error.js';
-import { isolatePoisonEvents } from './isolate-poison-events.js';
+import { isolatePoisonEvents, type IsolationContext } from './isolate-poison-events.js';
+import { isolateRefusedCopyRows } from './isolate-refused-copy-rows.js';
 import { decodeLoaderMessage, type LoaderMessage, type Pending } from './loader-message.js';
 import type {
   ApplyBatch,
@@ -286,26 +288,29 @@ class LoaderRun {
     for (const item of items) await this.#applyGroup(table, keyColumns, [item]);
   }
 
-  /** The events of a refused many-event message, applied but for the refused ones. */
+  /** The events (or copy rows) of a refused many-row message, applied but for the refused ones. */
   async #isolate(
     table: TableId,
     keyColumns: readonly string[],
     item: Pending,
   ): Promise<ApplyCounts | undefined> {
-    if (item.content.kind !== 'events') return undefined;
     const { consumerGroup, applier } = this.#options;
-    const batch: ApplyBatch = { consumerGroup, table, keyColumns, events: item.content.events };
+    const context: IsolationContext = {
+      applier,
+      retry: (fn) => this.#retry(fn),
+      deadLetter: (record, error) => this.#deadLetter(item.topic, item.partition, record, error),
+    };
     try {
-      return await isolatePoisonEvents(
-        {
-          applier,
-          retry: (fn) => this.#retry(fn),
-          deadLetter: (record, error) =>
-            this.#deadLetter(item.topic, item.partition, record, error),
-        },
-        batch,
-        item,
-      );
+      if (item.content.kind === 'copy') {
+        const chunks = [item.content.copy];
+        return await isolateRefusedCopyRows(
+          context,
+          { consumerGroup, table, keyColumns, chunks },
+          item,
+        );
+      }
+      const batch: ApplyBatch = { consumerGroup, table, keyColumns, events: item.content.events };
+      return await isolatePoisonEvents(context, batch, item);
     } catch (error) {
       // The target refuses the events it accepted one by one when applied together: the message
       // goes to the dead letters whole (after those already sent).

@@ -75,7 +75,12 @@ function byColumns(chunks: readonly BatchCopyChunk[]): BatchCopyChunk[][] {
   return groups;
 }
 
-async function loadChunks(
+/**
+ * Loads `chunks` (one column list) into the table inside the caller's transaction: COPY, or
+ * staging + upsert when COPY meets a stored key. Also run by the refused-row probe
+ * (find-refused-copy-rows.ts).
+ */
+export async function loadChunks(
   client: pg.ClientBase,
   batch: CopyChunkBatch,
   chunks: readonly BatchCopyChunk[],
@@ -130,7 +135,9 @@ async function copyInto(
   chunks: readonly BatchCopyChunk[],
 ): Promise<void> {
   const copy = client.query(copyFrom(`COPY ${target} FROM STDIN`));
-  await pipeline(Readable.from(chunks.map((c) => c.chunk.copy)), copy);
+  // A chunk whose every row was dead-lettered holds no text; an empty write is not data.
+  const texts = chunks.map((c) => c.chunk.copy).filter((text) => text.length > 0);
+  await pipeline(Readable.from(texts), copy);
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { applyChangeBatch } from './apply-change-batch.js';
 import { applyCopyChunks } from './apply-copy-chunks.js';
 import { findPoisonEvents, type PoisonEvent } from './find-poison-events.js';
+import { findRefusedCopyRows, type RefusedCopyRow } from './find-refused-copy-rows.js';
 import type { ApplyResult, ChangeBatch, CopyChunkBatch } from './change-batch.js';
 import { TargetTableShapeCache } from './target-table-shape.js';
 
@@ -33,6 +34,11 @@ export type PostgresChangeApplier = Readonly<{
    * {@link findPoisonEvents}.
    */
   findPoison(batch: ChangeBatch): Promise<readonly PoisonEvent[]>;
+  /**
+   * The rows of copy chunks the target refuses, found in a transaction that is rolled back; see
+   * {@link findRefusedCopyRows}.
+   */
+  findRefusedCopyRows(batch: CopyChunkBatch): Promise<readonly RefusedCopyRow[]>;
   /**
    * The primary-key columns of target table `table`, in key order; `undefined` when the table
    * does not exist or has no primary key. Found keys are cached for the applier's life; a
@@ -71,6 +77,18 @@ export function createPostgresChangeApplier(
         'events probed one by one',
       );
       return poison;
+    },
+    findRefusedCopyRows: async (batch: CopyChunkBatch): Promise<readonly RefusedCopyRow[]> => {
+      const refused = await findRefusedCopyRows(client, batch, { shapes });
+      log.debug(
+        {
+          table: formatTableRef(batch.table),
+          chunks: batch.chunks.length,
+          refused: refused.length,
+        },
+        'copy chunk rows probed',
+      );
+      return refused;
     },
     keyColumnsOf: async (table: TableId): Promise<readonly string[] | undefined> => {
       // Asked for every message: a plain key, not the quoted name, finds the cached answer.

@@ -96,6 +96,6 @@ function renderReport(report: EmbeddedPipelineReport, stream: boolean): string {
   const refused =
     loader.deadLettered === 0
       ? ''
-      : `${loader.deadLettered} message(s) were refused by the target and dead-lettered: the target lacks those rows. The log's "message dead-lettered" lines give each reason; fix the cause, then run \`database-replicator verify --repair\`.\n`;
+      : `${loader.deadLettered} dead letter(s): the target refused those rows or changes and lacks them. The log's "message dead-lettered" lines give each reason; fix the cause, then run \`database-replicator verify --repair\`.\n`;
   return table + refused + next;
 }

@@ -7,7 +7,7 @@
  *   with `REPL_BUS_TOPIC_NOT_FOUND`;
  * - a message with a key goes to `partitionForKey(key, partitions)`, so a key's history stays in
  *   one partition, in send order; a message without a key goes to the partitions in turn;
- * - `send` resolves once the bus has durably accepted every message of the call;
+ * - `send` and `sendTopics` resolve once the bus has durably accepted every message of the call;
  * - a message's `local` form reaches consumers only on a bus inside one process; everywhere
  *   else consumers read `value`, which is always the same content;
  * - consumers of one group share the partitions; offsets are committed by the caller only, and a
@@ -41,6 +41,12 @@ export type BusMessage = Readonly<{
   headers?: BusHeaders;
   /** The same value in its in-process form; see {@link LocalValue}. */
   local?: LocalValue;
+}>;
+
+/** Messages for one topic, as one element of {@link BusProducer.sendTopics}. */
+export type TopicMessages = Readonly<{
+  topic: string;
+  messages: readonly BusMessage[];
 }>;
 
 /** A message as read back, with its offset in the partition (an int64 as a decimal string). */
@@ -90,6 +96,16 @@ export interface BusProducer {
    *   `REPL_BUS_MESSAGE_TOO_LARGE`, `REPL_BUS_CLOSED`.
    */
   send(topic: string, messages: readonly BusMessage[]): Promise<void>;
+  /**
+   * Sends the messages of several topics as one request (Kafka: one produce request per broker)
+   * and resolves once the bus has durably accepted all of them; serialised with `send`. Within
+   * a partition, messages keep the order of `batches` and of each batch's messages. On failure
+   * some messages may have been accepted and others not (as with a failed `send`): the caller
+   * resends everything, and consumers skip what they already applied.
+   *
+   * @throws ReplicatorError as {@link BusProducer.send}.
+   */
+  sendTopics(batches: readonly TopicMessages[]): Promise<void>;
   /** Waits for the send in flight, then releases the connection. Idempotent. */
   close(): Promise<void>;
 }

@@ -49,3 +49,6 @@ export { partitionForKey } from './partition-for-key.js';
  * as `BusRecord.local` and encodes it only when `value` is read; `KafkaBus` sends `value`.
  */
 export type { LocalValue } from './bus.js';
+
+/** Messages for one topic: an element of `BusProducer.sendTopics`, which sends many topics at once. */
+export type { TopicMessages } from './bus.js';

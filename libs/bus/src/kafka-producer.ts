@@ -2,12 +2,12 @@
  * A kafkajs producer made safe for per-key order: idempotent, `maxInFlightRequests: 1`, and
  * every send chained after the previous one (kafkajs drops messages when idempotent sends run
  * concurrently), acknowledged by all in-sync replicas (`acks: -1`), gzip-compressed. The
- * messages of one `send` travel as one batched request.
+ * messages of one `send` or `sendTopics` travel as one batched request (`sendBatch`).
  */
 import { replicatorError, retry } from '@database-replicator/core';
 import kafkajs from 'kafkajs';
 import type { Kafka, Producer } from 'kafkajs';
-import type { BusMessage, BusProducer } from './bus.js';
+import type { BusMessage, BusProducer, TopicMessages } from './bus.js';
 import { busClosed, isUnknownTopicError, topicNotFound } from './bus-errors.js';
 
 const { CompressionTypes, Partitioners } = kafkajs;
@@ -39,8 +39,12 @@ export class KafkaProducer implements BusProducer {
   }
 
   send(topic: string, messages: readonly BusMessage[]): Promise<void> {
+    return this.sendTopics([{ topic, messages }]);
+  }
+
+  sendTopics(batches: readonly TopicMessages[]): Promise<void> {
     if (this.#closed) return Promise.reject(busClosed('producer'));
-    const sent = this.#tail.then(() => this.#sendNow(topic, messages));
+    const sent = this.#tail.then(() => this.#sendNow(batches));
     this.#tail = sent.catch(() => undefined);
     return sent;
   }
@@ -52,40 +56,56 @@ export class KafkaProducer implements BusProducer {
     await this.#producer.disconnect();
   }
 
-  async #sendNow(topic: string, messages: readonly BusMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
+  async #sendNow(all: readonly TopicMessages[]): Promise<void> {
+    const batches = all.filter((batch) => batch.messages.length > 0);
+    if (batches.length === 0) return;
+    for (const { topic } of batches) {
+      if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
+    }
     try {
-      // The topic exists (the admin said so), so "unknown topic or partition" means this
+      // The topics exist (the admin said so), so "unknown topic or partition" means this
       // client's metadata lags a topic created a moment ago: wait and ask again.
-      await retry(() => this.#sendOnce(topic, messages), {
+      await retry(() => this.#sendOnce(batches), {
         isRetryable: isUnknownTopicError,
         maxAttempts: UNKNOWN_TOPIC_ATTEMPTS,
         maxDelayMs: 5_000,
       });
     } catch (error) {
-      if (isUnknownTopicError(error)) throw topicNotFound(topic, error);
-      throw replicatorError(
-        'REPL_BUS_SEND_FAILED',
-        `Kafka did not accept ${messages.length} messages for topic "${topic}": ${errorMessage(error)}`,
-        { details: { topic, messages: messages.length }, cause: error },
-      );
+      throw sendFailed(batches, error);
     }
   }
 
-  async #sendOnce(topic: string, messages: readonly BusMessage[]): Promise<void> {
-    await this.#producer.send({
-      topic,
+  async #sendOnce(batches: readonly TopicMessages[]): Promise<void> {
+    await this.#producer.sendBatch({
       acks: -1,
       compression: CompressionTypes.GZIP,
-      messages: messages.map(({ key, value, headers }) =>
-        headers === undefined ? { key, value } : { key, value, headers: { ...headers } },
-      ),
+      topicMessages: batches.map(({ topic, messages }) => ({
+        topic,
+        messages: messages.map(({ key, value, headers }) =>
+          headers === undefined ? { key, value } : { key, value, headers: { ...headers } },
+        ),
+      })),
     });
   }
 }
 
 const UNKNOWN_TOPIC_ATTEMPTS = 6;
+
+function sendFailed(batches: readonly TopicMessages[], error: unknown): Error {
+  const topics = [...new Set(batches.map((batch) => batch.topic))];
+  const [first] = topics;
+  if (isUnknownTopicError(error) && first !== undefined && topics.length === 1) {
+    return topicNotFound(first, error);
+  }
+  const messages = batches.reduce((sum, batch) => sum + batch.messages.length, 0);
+  const topic = topics.join(', ');
+  const where = topics.length === 1 ? 'topic' : 'topics';
+  return replicatorError(
+    'REPL_BUS_SEND_FAILED',
+    `Kafka did not accept ${messages} messages for ${where} "${topic}": ${errorMessage(error)}`,
+    { details: { topic, messages }, cause: error },
+  );
+}
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

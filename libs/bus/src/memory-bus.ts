@@ -12,6 +12,7 @@ import type {
   BusMessage,
   BusProducer,
   EnsureTopicsOptions,
+  TopicMessages,
 } from './bus.js';
 import { busClosed } from './bus-errors.js';
 import { MemoryBroker } from './memory-broker.js';
@@ -100,8 +101,21 @@ class MemoryProducer implements BusProducer {
     return sent;
   }
 
+  sendTopics(batches: readonly TopicMessages[]): Promise<void> {
+    if (this.#closed) return Promise.reject(busClosed('producer'));
+    const sent = this.#tail.then(() => this.#appendAll(batches));
+    this.#tail = sent.catch(() => undefined);
+    return sent;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#tail;
+  }
+
+  /** As Kafka does, a missing topic fails the call before any message of it is appended. */
+  async #appendAll(batches: readonly TopicMessages[]): Promise<void> {
+    for (const { topic } of batches) this.#broker.logs(topic);
+    for (const { topic, messages } of batches) await this.#broker.append(topic, messages);
   }
 }

@@ -40,6 +40,7 @@ const TABLE: SourceTable = {
   estimatedRows: 0,
   schemaOnly: false,
 };
+const OTHER: SourceTable = { ...TABLE, id: { schema: 'public', table: 'others' } };
 const P0: SourcePosition = { kind: 'postgres', lsn: '0/100', txIndex: 0 };
 const PARTITIONS = 3;
 const partitionForKey = (key: string, partitions: number): number => key.length % partitions;
@@ -83,7 +84,7 @@ class ScriptedSource implements ChangeSource {
     readonly log: string[],
   ) {}
   async describeTables(): Promise<readonly SourceTable[]> {
-    return [TABLE];
+    return [TABLE, OTHER];
   }
   async startPosition(): Promise<SourcePosition> {
     return P0;
@@ -99,18 +100,33 @@ class ScriptedSource implements ChangeSource {
   async close(): Promise<void> {}
 }
 
+/** How the recording producer sends: a call per topic, or the topics of a flush in one call. */
+type ProducerKind = 'send' | 'sendTopics';
+
+type TopicBatch = Readonly<{ topic: string; messages: readonly ExtractorMessage[] }>;
+
 class RecordingBus implements ExtractorBus {
   readonly sent: ExtractorMessage[] = [];
-  constructor(readonly log: string[]) {}
+  /** The topics of each call, in call order. */
+  readonly requests: string[][] = [];
+  constructor(
+    readonly log: string[],
+    readonly kind: ProducerKind,
+  ) {}
   async ensureTopics(): Promise<void> {}
   async producer() {
-    return {
-      send: async (_topic: string, messages: readonly ExtractorMessage[]) => {
-        this.log.push(`send ${messages.length}`);
-        this.sent.push(...messages);
-      },
-      close: async () => {},
-    };
+    const send = async (topic: string, messages: readonly ExtractorMessage[]) =>
+      this.#record([{ topic, messages }]);
+    const close = async () => {};
+    if (this.kind === 'send') return { send, close };
+    const sendTopics = async (batches: readonly TopicBatch[]) => this.#record(batches);
+    return { send, sendTopics, close };
+  }
+  #record(batches: readonly TopicBatch[]): void {
+    const messages = batches.flatMap((batch) => batch.messages);
+    this.log.push(`send ${messages.length}`);
+    this.requests.push(batches.map((batch) => batch.topic));
+    this.sent.push(...messages);
   }
 }
 
@@ -136,9 +152,10 @@ async function stream(
   steps: SourceTransaction[],
   mode: ChangeEventMode | undefined,
   extra: Partial<Parameters<typeof runExtractor>[0]> = {},
+  kind: ProducerKind = 'sendTopics',
 ) {
   const log: string[] = [];
-  const bus = new RecordingBus(log);
+  const bus = new RecordingBus(log, kind);
   const source = new ScriptedSource(steps, log);
   await runExtractor({
     source,
@@ -171,7 +188,51 @@ function delivered(sent: readonly ExtractorMessage[]): [number, ChangeEvent[]][]
 const ids = (events: readonly ChangeEvent[]): unknown[] =>
   events.map((event) => `${event.op}${String((event.after ?? event.before)?.['id'])}`);
 
+const KINDS: readonly ProducerKind[] = ['send', 'sendTopics'];
+
+/** `event` as a change of the table `others`. */
+function ofOther(event: ChangeEvent): ChangeEvent {
+  return { ...event, source: { ...event.source, table: 'others' } };
+}
+
 describe('stream batches', () => {
+  it('send a flush of several tables as one request, when the producer can', async () => {
+    const events = [
+      change('c', null, { id: 1 }, 0x200, 0),
+      ofOther(change('c', null, { id: 2 }, 0x200, 1)),
+      change('c', null, { id: 3 }, 0x200, 2),
+    ];
+    const steps = [
+      { events, resumeFrom: lsn(0x210) },
+      {
+        events: [ofOther(change('u', { id: 2 }, { id: 2, v: 'w' }, 0x300))],
+        resumeFrom: lsn(0x310),
+      },
+    ];
+    const many = await stream(steps, 'rows', { maxStreamEvents: 3 });
+    // Topics in the order the flush first met them; one request per flush, then its checkpoint.
+    expect(many.bus.requests).toEqual([
+      ['dr.src.public.items', 'dr.src.public.others'],
+      ['dr.src.public.others'],
+    ]);
+    expect(many.log).toEqual([
+      'send 3',
+      'checkpoint 0/210',
+      'ack 0/210',
+      'send 1',
+      'checkpoint 0/310',
+      'ack 0/310',
+    ]);
+    // A producer without `sendTopics` gets the same messages, a call per topic.
+    const each = await stream(steps, 'rows', { maxStreamEvents: 3 }, 'send');
+    expect(each.bus.requests).toEqual([
+      ['dr.src.public.items'],
+      ['dr.src.public.others'],
+      ['dr.src.public.others'],
+    ]);
+    expect(each.bus.sent.map((m) => m.value)).toEqual(many.bus.sent.map((m) => m.value));
+  });
+
   it('gather change chunks per partition, every event in its key’s partition, in order', async () => {
     const events = [1, 22, 333, 4, 55, 666, 7].map((id, i) =>
       change('c', null, { id, v: `v${id}` }, 0x200, i),
@@ -242,70 +303,86 @@ describe('stream batches', () => {
     expect(message?.key).toBe('{"id":1}');
   });
 
-  it('send the next batch while the last one becomes durable, checkpointing in order', async () => {
-    let release: () => void = () => undefined;
-    const durable = new Promise<void>((resolve) => (release = resolve));
-    const steps = [0x200, 0x300, 0x400].map((at) => ({
-      events: [change('c', null, { id: at }, at)],
-      resumeFrom: lsn(at + 0x10),
-    }));
-    let waits = 0;
-    const run = stream(steps, 'rows', {
-      maxStreamEvents: 1,
-      beforeCheckpoint: async () => {
-        waits += 1;
-        if (waits === 1) await durable;
-      },
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    release();
-    const { log, source } = await run;
-    // The second batch went out before the first was durable; saves and acks stay in order.
-    expect(log.indexOf('send 1', log.indexOf('send 1') + 1)).toBeLessThan(
-      log.indexOf('checkpoint 0/210'),
-    );
-    expect(log.filter((line) => !line.startsWith('send'))).toEqual([
-      'checkpoint 0/210',
-      'ack 0/210',
-      'checkpoint 0/310',
-      'ack 0/310',
-      'checkpoint 0/410',
-      'ack 0/410',
-    ]);
-    expect(source.acknowledged.at(-1)).toEqual(lsn(0x410));
-  });
+  it.each(KINDS)(
+    'send the next batch while the last one becomes durable, checkpointing in order (%s)',
+    async (kind) => {
+      let release: () => void = () => undefined;
+      const durable = new Promise<void>((resolve) => (release = resolve));
+      const steps = [0x200, 0x300, 0x400].map((at) => ({
+        events: [change('c', null, { id: at }, at)],
+        resumeFrom: lsn(at + 0x10),
+      }));
+      let waits = 0;
+      const run = stream(
+        steps,
+        'rows',
+        {
+          maxStreamEvents: 1,
+          beforeCheckpoint: async () => {
+            waits += 1;
+            if (waits === 1) await durable;
+          },
+        },
+        kind,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      release();
+      const { log, source } = await run;
+      // The second batch went out before the first was durable; saves and acks stay in order.
+      expect(log.indexOf('send 1', log.indexOf('send 1') + 1)).toBeLessThan(
+        log.indexOf('checkpoint 0/210'),
+      );
+      expect(log.filter((line) => !line.startsWith('send'))).toEqual([
+        'checkpoint 0/210',
+        'ack 0/210',
+        'checkpoint 0/310',
+        'ack 0/310',
+        'checkpoint 0/410',
+        'ack 0/410',
+      ]);
+      expect(source.acknowledged.at(-1)).toEqual(lsn(0x410));
+    },
+  );
 
-  it('sends a schema change only once the batch sent before it is durable', async () => {
-    let release: () => void = () => undefined;
-    const durable = new Promise<void>((resolve) => (release = resolve));
-    const schemaChange: ChangeEvent = {
-      ...change('s', null, null, 0x300),
-      schema_change: { kind: 'drop_column', column: 'v', statement: 'ALTER TABLE items DROP v' },
-    };
-    // The first batch is sent when full, so the batch is empty when the schema change arrives.
-    const steps = [
-      { events: [change('c', null, { id: 1 }, 0x200)], resumeFrom: lsn(0x210) },
-      { events: [schemaChange], resumeFrom: lsn(0x310) },
-    ];
-    let waits = 0;
-    const run = stream(steps, 'chunks', {
-      maxStreamEvents: 1,
-      beforeCheckpoint: async () => {
-        waits += 1;
-        if (waits === 1) await durable;
-      },
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    release();
-    const { log } = await run;
-    // The schema change (one message per partition) waits for the first checkpoint.
-    expect(log.slice(0, 4)).toEqual([
-      'send 1',
-      'checkpoint 0/210',
-      'ack 0/210',
-      `send ${PARTITIONS}`,
-    ]);
-  });
+  it.each(KINDS)(
+    'sends a schema change only once the batch sent before it is durable (%s)',
+    async (kind) => {
+      let release: () => void = () => undefined;
+      const durable = new Promise<void>((resolve) => (release = resolve));
+      const schemaChange: ChangeEvent = {
+        ...change('s', null, null, 0x300),
+        schema_change: { kind: 'drop_column', column: 'v', statement: 'ALTER TABLE items DROP v' },
+      };
+      // The first batch is sent when full, so the batch is empty when the schema change arrives.
+      const steps = [
+        { events: [change('c', null, { id: 1 }, 0x200)], resumeFrom: lsn(0x210) },
+        { events: [schemaChange], resumeFrom: lsn(0x310) },
+      ];
+      let waits = 0;
+      const run = stream(
+        steps,
+        'chunks',
+        {
+          maxStreamEvents: 1,
+          beforeCheckpoint: async () => {
+            waits += 1;
+            if (waits === 1) await durable;
+          },
+        },
+        kind,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      release();
+      const { log } = await run;
+      // The schema change (one message per partition) waits for the first checkpoint.
+      expect(log.slice(0, 4)).toEqual([
+        'send 1',
+        'checkpoint 0/210',
+        'ack 0/210',
+        `send ${PARTITIONS}`,
+      ]);
+    },
+  );
 
   it('never checkpoints past a checkpoint that failed', async () => {
     const steps = [0x200, 0x300].map((at) => ({

@@ -10,11 +10,20 @@ export function countingBus(bus: ExtractorBus, onSent: (messages: number) => voi
     ensureTopics: (names, options) => bus.ensureTopics(names, options),
     producer: async () => {
       const producer = await bus.producer();
+      const sendTopics = producer.sendTopics?.bind(producer);
       const counting: ExtractorProducer = {
         send: async (topic, messages) => {
           await producer.send(topic, messages);
           onSent(messages.length);
         },
+        ...(sendTopics === undefined
+          ? {}
+          : {
+              sendTopics: async (batches) => {
+                await sendTopics(batches);
+                onSent(batches.reduce((sum, batch) => sum + batch.messages.length, 0));
+              },
+            }),
         close: () => producer.close(),
       };
       return Object.freeze(counting);

@@ -203,6 +203,65 @@ export function describeBusContract(name: string, makeBus: () => Promise<BusFixt
       }
     });
 
+    it('sends several topics in one call, each partition in call order, the same key twice', async () => {
+      const a = await topic('many_a', 3);
+      const b = await topic('many_b', 2);
+      const keys = Array.from({ length: 12 }, (_, i) => `{"id":${i}}`);
+      const messages = (from: number, count: number): BusMessage[] =>
+        Array.from({ length: count }, (_, i) => {
+          const n = from + i;
+          return { key: keys[n % keys.length] ?? null, value: String(n) };
+        });
+      const p = await producer();
+      await p.sendTopics([
+        { topic: a, messages: messages(0, 60) },
+        { topic: b, messages: messages(0, 30) },
+        { topic: b, messages: [] },
+        // The same topic again: its messages follow the first batch of it.
+        { topic: a, messages: messages(60, 60) },
+      ]);
+      await p.send(a, messages(120, 12));
+      const r = await reader(unique('group'), [a, b]);
+      await r.until(() => r.received.length >= 162);
+      expect(r.received).toHaveLength(162);
+      for (const [name, partitions, count] of [
+        [a, 3, 132],
+        [b, 2, 30],
+      ] as const) {
+        const mine = r.received.filter((m) => m.topic === name);
+        expect(mine).toHaveLength(count);
+        for (const key of keys) {
+          const ofKey = mine.filter((m) => m.key === key);
+          expect(new Set(ofKey.map((m) => m.partition))).toEqual(
+            new Set([partitionForKey(key, partitions)]),
+          );
+          const values = ofKey.map((m) => Number(m.value));
+          expect(values).toEqual([...values].sort((x, y) => x - y));
+        }
+      }
+    });
+
+    it('sends nothing of a multi-topic call naming a topic that was not created', async () => {
+      const t = await topic('many_partial', 1);
+      const missing = unique('many_missing');
+      const p = await producer();
+      const sending = p.sendTopics([
+        { topic: t, messages: [{ key: 'k', value: 'before' }] },
+        { topic: missing, messages: [{ key: 'k', value: 'lost' }] },
+      ]);
+      await expect(sending).rejects.toSatisfy((e: unknown) =>
+        isReplicatorError(e, 'REPL_BUS_TOPIC_NOT_FOUND'),
+      );
+      const error = (await sending.catch((e: unknown) => e)) as ReplicatorError;
+      expect(error.message).toContain(missing);
+      // The producer still works after the failed call, and the failed call left nothing behind.
+      await p.sendTopics([{ topic: t, messages: [{ key: 'k', value: 'after' }] }]);
+      const r = await reader(unique('group'), [t]);
+      await r.until(() => r.received.length >= 1);
+      await r.next(500);
+      expect(r.received.map((m) => m.value)).toEqual(['after']);
+    });
+
     it('redelivers uncommitted messages to the next member of the group', async () => {
       const t = await topic('redeliver', 2);
       const group = unique('group');

@@ -26,6 +26,13 @@ export type ExtractorMessage = Readonly<{
 /** Sends messages; resolves once the bus durably accepted all of them. Sends are serialised. */
 export interface ExtractorProducer {
   send(topic: string, messages: readonly ExtractorMessage[]): Promise<void>;
+  /**
+   * Sends several topics in one request (`BusProducer.sendTopics`), each partition in order;
+   * without it, a stream flush sends topic by topic, each waiting for its acknowledgement.
+   */
+  sendTopics?(
+    batches: readonly Readonly<{ topic: string; messages: readonly ExtractorMessage[] }>[],
+  ): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -196,7 +196,13 @@ class StreamBatch {
     // The target table and the topic exist before the first event of the table is sent.
     await registerCreatedTables(this.#options, this.#created);
     this.#created = [];
-    for (const [topic, messages] of this.#messages) await producer.send(topic, messages.take());
+    const batches = [...this.#messages].map(([topic, messages]) => ({
+      topic,
+      messages: messages.take(),
+    }));
+    // One request for the whole flush: per topic, each send would wait for its own ack.
+    if (producer.sendTopics !== undefined) await producer.sendTopics(batches);
+    else for (const { topic, messages } of batches) await producer.send(topic, messages);
     // Before the checkpoint passes the statement: after a crash the resend records it again.
     await recordStoppedTables(this.#options, this.#stopped);
     this.#stopped = [];

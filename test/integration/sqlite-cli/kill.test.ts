@@ -22,7 +22,9 @@ import {
   waitForEqual,
 } from './sqlite-cli-fixture.js';
 
-const ROWS = 150_000;
+// Large enough that the snapshot outlasts the in-process bus's first progress save (1 s): on a
+// quiet machine 150,000 rows were copied and applied before it, leaving nothing to resume.
+const ROWS = 500_000;
 
 const Report = z.object({ extractor: z.object({ snapshotRows: z.number() }) });
 const Progress = z.object({ rows: z.coerce.number(), after: z.unknown() });

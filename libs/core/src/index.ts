@@ -132,3 +132,4 @@ export {
   serializeChunkEvent,
 } from './change-chunk.js';
 export type { ChangeChunkSource } from './change-chunk.js';
+export { jsonbText } from './jsonb-text.js';

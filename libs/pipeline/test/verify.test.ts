@@ -156,6 +156,20 @@ describe('verifyTables', () => {
     expect(source.calls.rowsFetched).toBeLessThanOrEqual(4 * 8);
   });
 
+  it('plans ranges by walking keyAt when the source side has no planBoundaries', async () => {
+    const source = new FakeSide(numbered(1000));
+    const keysetOnly: TableChecksummer = {
+      hashRange: (range) => source.hashRange(range),
+      keyAt: (range, offset) => source.keyAt(range, offset),
+      rowHashes: (range) => source.rowHashes(range),
+    };
+    const target = new FakeSide(numbered(1000).filter((r) => r.key[0] !== 640));
+    const { result } = await verifyOne({ ...table(source, target), source: keysetOnly });
+    expect(result).toMatchObject({ status: 'different', ranges: 11, missing: [{ id: '640' }] });
+    // Ten boundaries, each one keyAt from the previous, plus the end: the walk found them all.
+    expect(source.calls.keyAt).toBeGreaterThanOrEqual(11);
+  });
+
   it('treats empty tables on both sides as equal', async () => {
     const { report, result } = await verifyOne(table(new FakeSide([]), new FakeSide([])));
     expect(report.ok).toBe(true);

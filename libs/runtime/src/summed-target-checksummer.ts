@@ -87,15 +87,6 @@ export function createSummedTargetChecksummer(
   };
 
   return Object.freeze({
-    async *planBoundaries(chunkRows: number) {
-      let after: readonly string[] | null = null;
-      for (;;) {
-        const boundary = await keyAt({ after, upTo: null }, chunkRows - 1);
-        if (boundary === null) return;
-        yield boundary;
-        after = boundary;
-      }
-    },
     async hashRange(range: KeyRange) {
       const params = new Params();
       // sum() over bigint accumulates exactly and returns numeric: no overflow.

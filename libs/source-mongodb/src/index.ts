@@ -44,7 +44,6 @@ export type {
   MongoVerifyTable,
 } from './verify/open-mongo-verify.js';
 export type { MongoChecksummer, MongoKeyRange } from './verify/mongo-checksummer.js';
-export { jsonbText } from './verify/jsonb-text.js';
 
 // Snapshot reads (issue 8, task F): one sorted cursor per collection, parked between pages
 export { readMongoSnapshot } from './snapshot.js';

@@ -55,7 +55,7 @@ export type {
 } from './verify/open-mysql-verify.js';
 export type { MysqlChecksummer } from './verify/mysql-checksummer.js';
 export type { MysqlCanonicalKind } from './verify/mysql-canonical-sql.js';
-export { jsonDocumentText, jsonbText } from './verify/jsonb-text.js';
+export { jsonDocumentText } from './verify/json-document-text.js';
 export { findBinlogProgress } from './verify/binlog-progress.js';
 export type { BinlogReplicationProgress } from './verify/binlog-progress.js';
 

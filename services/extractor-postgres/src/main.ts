@@ -4,27 +4,9 @@
  * first SIGTERM/SIGINT stops at the next checkpoint; a second one, or 30 s without stopping,
  * forces the exit (the restarted extractor resends from its checkpoint).
  */
-import { describeServiceFailure, runExtractorFromEnv } from '@database-replicator/runtime';
+import { runExtractorFromEnv, runServiceProcess } from '@database-replicator/runtime';
 
-const FORCE_EXIT_AFTER_MS = 30_000;
-const controller = new AbortController();
-
-function onSignal(signal: NodeJS.Signals): void {
-  if (controller.signal.aborted) {
-    process.stderr.write(`extractor-postgres: second ${signal}, exiting now\n`);
-    process.exit(130);
-  }
-  controller.abort(new Error(`stopped by ${signal}`));
-  setTimeout(() => process.exit(130), FORCE_EXIT_AFTER_MS).unref();
-}
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-
-try {
-  await runExtractorFromEnv(process.env, controller.signal);
-  process.exitCode = 0;
-} catch (error) {
-  const failure = describeServiceFailure('extractor-postgres', error);
-  process.stderr.write(`${failure.line}\n`);
-  process.exitCode = failure.exitCode;
-}
+process.exitCode = await runServiceProcess(process, 'extractor-postgres', async (signal) => {
+  await runExtractorFromEnv(process.env, signal);
+  return 0;
+});

@@ -3,27 +3,9 @@
  * loadServiceEnv), logic in @database-replicator/runtime. The first SIGTERM/SIGINT stops after
  * the chunk in flight; a second one, or 30 s without stopping, forces the exit.
  */
-import { describeServiceFailure, runLoaderFromEnv } from '@database-replicator/runtime';
+import { runLoaderFromEnv, runServiceProcess } from '@database-replicator/runtime';
 
-const FORCE_EXIT_AFTER_MS = 30_000;
-const controller = new AbortController();
-
-function onSignal(signal: NodeJS.Signals): void {
-  if (controller.signal.aborted) {
-    process.stderr.write(`loader: second ${signal}, exiting now\n`);
-    process.exit(130);
-  }
-  controller.abort(new Error(`stopped by ${signal}`));
-  setTimeout(() => process.exit(130), FORCE_EXIT_AFTER_MS).unref();
-}
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-
-try {
-  await runLoaderFromEnv(process.env, controller.signal);
-  process.exitCode = 0;
-} catch (error) {
-  const failure = describeServiceFailure('loader', error);
-  process.stderr.write(`${failure.line}\n`);
-  process.exitCode = failure.exitCode;
-}
+process.exitCode = await runServiceProcess(process, 'loader', async (signal) => {
+  await runLoaderFromEnv(process.env, signal);
+  return 0;
+});

@@ -7,40 +7,23 @@
  */
 import { parseArgs } from 'node:util';
 import {
-  describeServiceFailure,
   parseVerifyInterval,
+  runServiceProcess,
   runVerifierFromEnv,
 } from '@database-replicator/runtime';
 
-const FORCE_EXIT_AFTER_MS = 30_000;
 const EXIT_DIFFERENT = 1;
-const controller = new AbortController();
 
-function onSignal(signal: NodeJS.Signals): void {
-  if (controller.signal.aborted) {
-    process.stderr.write(`verifier: second ${signal}, exiting now\n`);
-    process.exit(130);
-  }
-  controller.abort(new Error(`stopped by ${signal}`));
-  setTimeout(() => process.exit(130), FORCE_EXIT_AFTER_MS).unref();
-}
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
-
-try {
+process.exitCode = await runServiceProcess(process, 'verifier', async (signal) => {
   const { values } = parseArgs({
     options: { once: { type: 'boolean' }, interval: { type: 'string' } },
     strict: true,
   });
-  const report = await runVerifierFromEnv(process.env, controller.signal, {
+  const report = await runVerifierFromEnv(process.env, signal, {
     once: values.once === true,
     ...(values.interval === undefined
       ? {}
       : { intervalSeconds: parseVerifyInterval(values.interval, '--interval') }),
   });
-  process.exitCode = report.lastOk === false ? EXIT_DIFFERENT : 0;
-} catch (error) {
-  const failure = describeServiceFailure('verifier', error);
-  process.stderr.write(`${failure.line}\n`);
-  process.exitCode = failure.exitCode;
-}
+  return report.lastOk === false ? EXIT_DIFFERENT : 0;
+});

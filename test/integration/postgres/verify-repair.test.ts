@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runCliProcess } from '../../support/cli.js';
+import { acceptanceSize } from '../../support/acceptance-size.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import {
   createTestDatabases,
@@ -14,7 +15,9 @@ import {
   type TestDatabases,
 } from '../../support/postgres-databases.js';
 
-const ROWS = 50_000;
+// The acceptance's table has 1,000,000 rows: DR_ACCEPTANCE_ROWS=1000000 runs it at that size.
+const SIZE = acceptanceSize(50_000);
+const ROWS = SIZE.rows;
 
 const reportSchema = z.object({
   ok: z.boolean(),
@@ -50,38 +53,42 @@ describeWithServices(['postgres'], 'verify --repair (PostgreSQL → PostgreSQL)'
     await db.source(DDL + FILL);
     // The same rows on the target, written independently of the code under test.
     await db.target(DDL + FILL);
-  }, 60_000);
+  }, SIZE.timeout(60_000));
 
   afterAll(async () => {
     await db?.drop();
   });
 
-  it('names the changed, deleted and inserted keys; --repair fixes them', async () => {
-    const clean = await verify(db);
-    expect(clean.exitCode).toBe(0);
+  it(
+    'names the changed, deleted and inserted keys; --repair fixes them',
+    async () => {
+      const clean = await verify(db);
+      expect(clean.exitCode).toBe(0);
 
-    await db.target(`UPDATE items SET qty = qty + 1 WHERE id = 31337;
+      await db.target(`UPDATE items SET qty = qty + 1 WHERE id = 31337;
       DELETE FROM items WHERE id = 777;
       INSERT INTO items (id, name) VALUES (${ROWS + 1}, 'only on the target');`);
-    const first = await verify(db);
-    expect(first.exitCode).toBe(1);
-    expect(first.report.tables).toEqual([
-      {
-        table: 'public.items',
-        status: 'different',
-        different: [{ id: '31337' }],
-        missing: [{ id: '777' }],
-        extra: [{ id: String(ROWS + 1) }],
-      },
-    ]);
+      const first = await verify(db);
+      expect(first.exitCode).toBe(1);
+      expect(first.report.tables).toEqual([
+        {
+          table: 'public.items',
+          status: 'different',
+          different: [{ id: '31337' }],
+          missing: [{ id: '777' }],
+          extra: [{ id: String(ROWS + 1) }],
+        },
+      ]);
 
-    const repaired = await verify(db, true);
-    expect(repaired.exitCode).toBe(0);
-    expect(repaired.report.ok).toBe(true);
+      const repaired = await verify(db, true);
+      expect(repaired.exitCode).toBe(0);
+      expect(repaired.report.ok).toBe(true);
 
-    const again = await verify(db);
-    expect(again.exitCode).toBe(0);
-    expect(again.report.tables.map((t) => t.status)).toEqual(['ok']);
-    expect(await dumpAllTables(db.targetUrl)).toEqual(await dumpAllTables(db.sourceUrl));
-  }, 120_000);
+      const again = await verify(db);
+      expect(again.exitCode).toBe(0);
+      expect(again.report.tables.map((t) => t.status)).toEqual(['ok']);
+      expect(await dumpAllTables(db.targetUrl)).toEqual(await dumpAllTables(db.sourceUrl));
+    },
+    SIZE.timeout(120_000),
+  );
 });

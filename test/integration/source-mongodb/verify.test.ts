@@ -30,8 +30,8 @@ import {
 } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseExactJson } from '@database-replicator/core';
-import { idText, jsonbText } from '@database-replicator/source-mongodb';
+import { jsonbText, parseExactJson } from '@database-replicator/core';
+import { idText } from '@database-replicator/source-mongodb';
 import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import {

@@ -9,13 +9,16 @@ import { quoteIdent } from '@database-replicator/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runCliProcess } from '../../support/cli.js';
+import { acceptanceSize } from '../../support/acceptance-size.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { queryOnce } from '../../support/postgres-databases.js';
 import { createTargetDatabase, type TargetDatabase } from '../mysql-cli/mysql-cli-tables.js';
 import { createMysqlDatabase, type MysqlTestDatabase } from '../source-mysql/mysql-fixtures.js';
 
-// 200,000 rather than the acceptance's 1,000,000 to keep the file near a minute on 2 cores.
-const ROWS = 200_000;
+// 200,000 rather than the acceptance's 1,000,000 to keep the file near a minute on 2 cores;
+// DR_ACCEPTANCE_ROWS=1000000 runs it at the acceptance size.
+const SIZE = acceptanceSize(200_000);
+const ROWS = SIZE.rows;
 
 const tableSchema = z.object({
   table: z.string(),
@@ -106,53 +109,61 @@ describeWithServices(['postgres', 'mariadb'], 'verify MariaDB → PostgreSQL', (
     urls = { sourceUrl: source.url.reveal(), targetUrl: target.url };
     const init = await runCliProcess(['init', '-y', '--bus', 'memory'], urls);
     expect(init.exitCode, init.stderr.slice(-2000)).toBe(0);
-  }, 120_000);
+  }, SIZE.timeout(120_000));
 
   afterAll(async () => {
     await source?.drop();
     await target?.drop();
   });
 
-  it('a freshly copied source verifies clean, every type by its SQL canonical form', async () => {
-    const { exitCode, report } = await verify(urls);
-    const tables = report.tables.map((t) => [t.table, t.status, t.mismatchedRanges]);
-    expect(tables.sort()).toEqual([
-      [`${source.name}.big`, 'ok', 0],
-      [`${source.name}.types`, 'ok', 0],
-      [`${source.name}.types_nn`, 'ok', 0],
-    ]);
-    expect(exitCode).toBe(0);
-  }, 60_000);
+  it(
+    'a freshly copied source verifies clean, every type by its SQL canonical form',
+    async () => {
+      const { exitCode, report } = await verify(urls);
+      const tables = report.tables.map((t) => [t.table, t.status, t.mismatchedRanges]);
+      expect(tables.sort()).toEqual([
+        [`${source.name}.big`, 'ok', 0],
+        [`${source.name}.types`, 'ok', 0],
+        [`${source.name}.types_nn`, 'ok', 0],
+      ]);
+      expect(exitCode).toBe(0);
+    },
+    SIZE.timeout(60_000),
+  );
 
-  it('names exactly the changed, deleted and inserted keys; --repair fixes them', async () => {
-    const big = `${quoteIdent(source.name)}.big`;
-    const types = `${quoteIdent(source.name)}.types`;
-    const typesNotNull = `${quoteIdent(source.name)}.types_nn`;
-    await queryOnce(
-      target.url,
-      `UPDATE ${big} SET v = 'changed' WHERE id = 123457;
+  it(
+    'names exactly the changed, deleted and inserted keys; --repair fixes them',
+    async () => {
+      const big = `${quoteIdent(source.name)}.big`;
+      const types = `${quoteIdent(source.name)}.types`;
+      const typesNotNull = `${quoteIdent(source.name)}.types_nn`;
+      await queryOnce(
+        target.url,
+        `UPDATE ${big} SET v = 'changed' WHERE id = 123457;
        DELETE FROM ${big} WHERE id = 77;
        INSERT INTO ${big} VALUES (${ROWS + 5}, 'new', 1, now());
        ${COLUMNS.map((c, i) => `UPDATE ${types} SET ${quoteIdent(c)} = ${CHANGES[c] ?? ''} WHERE id = ${i + 5};`).join('\n')}
        UPDATE ${typesNotNull} SET dec1 = 9.5 WHERE id = 1;
        UPDATE ${typesNotNull} SET dtm = '2001-01-01 00:00:00' WHERE id = 2;
        UPDATE ${typesNotNull} SET u = 7 WHERE id = 4;`,
-    );
-    const { exitCode, report } = await verify(urls);
-    expect(exitCode).toBe(1);
-    const byName = (name: string) =>
-      report.tables.find((t) => t.table === `${source.name}.${name}`);
-    const [bigResult, typesResult, typesNotNullResult] = ['big', 'types', 'types_nn'].map(byName);
-    expect(keys(bigResult?.different ?? [])).toEqual(['123457']);
-    expect(keys(bigResult?.missing ?? [])).toEqual(['77']);
-    expect(keys(bigResult?.extra ?? [])).toEqual([String(ROWS + 5)]);
-    expect(keys(typesResult?.different ?? [])).toEqual(COLUMNS.map((_, i) => String(i + 5)));
-    expect(keys(typesNotNullResult?.different ?? [])).toEqual(['1', '2', '4']);
+      );
+      const { exitCode, report } = await verify(urls);
+      expect(exitCode).toBe(1);
+      const byName = (name: string) =>
+        report.tables.find((t) => t.table === `${source.name}.${name}`);
+      const [bigResult, typesResult, typesNotNullResult] = ['big', 'types', 'types_nn'].map(byName);
+      expect(keys(bigResult?.different ?? [])).toEqual(['123457']);
+      expect(keys(bigResult?.missing ?? [])).toEqual(['77']);
+      expect(keys(bigResult?.extra ?? [])).toEqual([String(ROWS + 5)]);
+      expect(keys(typesResult?.different ?? [])).toEqual(COLUMNS.map((_, i) => String(i + 5)));
+      expect(keys(typesNotNullResult?.different ?? [])).toEqual(['1', '2', '4']);
 
-    const repaired = await verify(urls, true);
-    expect(repaired.exitCode).toBe(0);
-    expect(repaired.report.ok).toBe(true);
-    const again = await verify(urls);
-    expect(again.exitCode).toBe(0);
-  }, 120_000);
+      const repaired = await verify(urls, true);
+      expect(repaired.exitCode).toBe(0);
+      expect(repaired.report.ok).toBe(true);
+      const again = await verify(urls);
+      expect(again.exitCode).toBe(0);
+    },
+    SIZE.timeout(120_000),
+  );
 });

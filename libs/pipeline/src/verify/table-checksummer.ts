@@ -25,9 +25,10 @@ export interface TableChecksummer {
   /**
    * Keys cutting the table into ranges of about `chunkRows` rows, ascending; read on the source
    * only, lazily, so hashing starts before planning ends. Yields nothing for a table with
-   * `chunkRows` rows or fewer.
+   * `chunkRows` rows or fewer. Optional: without it the verifier walks the key index with
+   * `keyAt`, each boundary found from the previous one (keyset pagination).
    */
-  planBoundaries(chunkRows: number): AsyncIterable<RowKey>;
+  planBoundaries?(chunkRows: number): AsyncIterable<RowKey>;
   /** Count and hash of the rows in `range`. */
   hashRange(range: KeyRange): Promise<RangeChecksum>;
   /** The key at zero-based `offset` within `range` in key order; null past its end. */

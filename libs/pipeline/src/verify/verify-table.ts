@@ -70,7 +70,6 @@ const NO_KEY_NOTE = 'no key: whole-table check only';
 
 /** A side without rows, standing in for a table the target lacks. */
 const EMPTY_SIDE: TableChecksummer = Object.freeze({
-  planBoundaries: async function* (): AsyncGenerator<RowKey> {},
   hashRange: () => Promise.resolve({ rows: 0, hash: '0' }),
   keyAt: () => Promise.resolve(null),
   rowHashes: () => Promise.resolve([]),
@@ -144,13 +143,31 @@ function compareRange(run: TableRun, range: KeyRange): Promise<Compared> {
   });
 }
 
+/**
+ * The side's own boundaries, or keyset pagination over `keyAt`: each boundary is found from the
+ * previous one, reading one chunk of the key index per step, never the whole table at once.
+ */
+async function* planBoundaries(side: TableChecksummer, chunkRows: number): AsyncIterable<RowKey> {
+  if (side.planBoundaries !== undefined) {
+    yield* side.planBoundaries(chunkRows);
+    return;
+  }
+  let after: RowKey | null = null;
+  for (;;) {
+    const boundary = await side.keyAt({ after, upTo: null }, chunkRows - 1);
+    if (boundary === null) return;
+    yield boundary;
+    after = boundary;
+  }
+}
+
 /** Step 1: plans ranges on the source while already comparing the planned ones. */
 async function compareTable(run: TableRun, keyed: boolean): Promise<Compared[]> {
   if (!keyed) return [await compareRange(run, FULL_RANGE)];
   const tasks: Promise<Compared>[] = [];
   let after: RowKey | null = null;
   try {
-    for await (const boundary of run.source.planBoundaries(run.chunkRows)) {
+    for await (const boundary of planBoundaries(run.source, run.chunkRows)) {
       run.limiter.signal.throwIfAborted();
       tasks.push(compareRange(run, Object.freeze({ after, upTo: boundary })));
       after = boundary;

@@ -1,7 +1,7 @@
 /**
  * One side of one table for the generic verifier (libs/pipeline's TableChecksummer, matched
- * structurally): count and hash per key range pushed into SQL, key boundaries by keyset
- * pagination over the primary key, and per-row hashes for the small ranges bisection ends in.
+ * structurally): count and hash per key range pushed into SQL, key boundaries (the verifier walks `keyAt`: keyset
+ * pagination over the primary key), and per-row hashes for the small ranges bisection ends in.
  * Every failure becomes REPL_VERIFY_QUERY_FAILED naming the table, the side and the server.
  */
 import { formatTableRef, quoteIdent, quoteTable, type TableId } from '@database-replicator/core';
@@ -41,7 +41,6 @@ export type PostgresChecksummerOptions = Readonly<{
 
 /** A side of a table; the shape of libs/pipeline's TableChecksummer. */
 export type PostgresChecksummer = Readonly<{
-  planBoundaries(chunkRows: number): AsyncIterable<readonly string[]>;
   hashRange(range: TextKeyRange): Promise<Readonly<{ rows: number; hash: string }>>;
   keyAt(range: TextKeyRange, offset: number): Promise<readonly string[] | null>;
   rowHashes(
@@ -81,17 +80,6 @@ export function createPostgresChecksummer(
   };
 
   return Object.freeze({
-    async *planBoundaries(chunkRows: number) {
-      // Keyset pagination: each boundary is found from the previous one, reading one chunk of
-      // the key index per step, never the whole table at once.
-      let after: readonly string[] | null = null;
-      for (;;) {
-        const boundary = await keyAt({ after, upTo: null }, chunkRows - 1);
-        if (boundary === null) return;
-        yield boundary;
-        after = boundary;
-      }
-    },
     async hashRange(range: TextKeyRange) {
       const params = new SqlParams();
       const where = whereClause(key, range, filter, params);

@@ -17,12 +17,12 @@
  * canonical-sql.ts, both columns rendered as text).
  */
 import { hash } from 'node:crypto';
+import { jsonbText } from '@database-replicator/core';
 import type { Collection } from 'mongodb';
 import { encodeDocument } from '../document-json.js';
 import { idText } from '../id-text.js';
 import { mongoFailure } from '../mongo-call.js';
 import { READ_OPTIONS } from '../snapshot.js';
-import { jsonbText } from './jsonb-text.js';
 
 /** A key range as the verifier passes it: text key values, open ends as null. */
 export type MongoKeyRange = Readonly<{

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { quoteMysqlIdent } from '@database-replicator/core';
 import type { MysqlWireColumn } from '../mysql-wire-value.js';
-import { jsonDocumentText } from './jsonb-text.js';
+import { jsonDocumentText } from './json-document-text.js';
 import { mysqlCanonicalPiece } from './mysql-canonical-sql.js';
 import { createRangeDigest, ROW_SEPARATOR } from '@database-replicator/pipeline';
 

@@ -25,7 +25,6 @@ export type SqliteKeyRange = Readonly<{
 
 /** A side of a table; the shape of libs/pipeline's TableChecksummer. */
 export type SqliteChecksummer = Readonly<{
-  planBoundaries(chunkRows: number): AsyncIterable<readonly string[]>;
   hashRange(range: SqliteKeyRange): Promise<Readonly<{ rows: number; hash: string }>>;
   keyAt(range: SqliteKeyRange, offset: number): Promise<readonly string[] | null>;
   rowHashes(
@@ -135,15 +134,6 @@ export function createSqliteChecksummer(options: SqliteChecksummerOptions): Sqli
   };
 
   return Object.freeze({
-    async *planBoundaries(chunkRows: number) {
-      let after: readonly string[] | null = null;
-      for (;;) {
-        const boundary = await keyAt({ after, upTo: null }, chunkRows - 1);
-        if (boundary === null) return;
-        yield boundary;
-        after = boundary;
-      }
-    },
     async hashRange(range: SqliteKeyRange) {
       const where = rangeWhere(key, range);
       const sql = `SELECT ${columns} FROM ${from} ${where.sql} ${order}`;

@@ -1,10 +1,11 @@
 /**
- * The text PostgreSQL prints for a jsonb value, computed in Node for cross-engine verify: MariaDB
- * cannot sort object keys the way jsonb does (by byte length, then bytes), so the MySQL side of
- * a table with JSON columns renders them here from the same parsed value the replication writes
- * (`parseExactJson`, then `JSON.stringify` into jsonb). Pure.
+ * The text PostgreSQL prints for a jsonb value, computed in Node for cross-engine verify: object
+ * keys by UTF-8 byte length, then bytes (jsonb's order; duplicates keep the last value, as
+ * JSON.parse does), `": "` and `", "` between items, strings with jsonb's escapes (quote,
+ * backslash, C0 controls), numbers as `numeric` prints them. Sources whose engine cannot render
+ * that order (MariaDB JSON, MongoDB documents) hash this text against the target's `::text`.
+ * Pure.
  */
-import { parseExactJson, type JsonValue } from '@database-replicator/core';
 
 const ESCAPES: Readonly<Record<string, string>> = Object.freeze({
   '"': '\\"',
@@ -23,9 +24,6 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f]/g;
 // Tested before replacing: most strings need no escape, and test() allocates nothing.
 // eslint-disable-next-line no-control-regex
 const HAS_ESCAPE = /["\\\u0000-\u001f]/;
-
-// A number token that a double may not hold exactly: 16+ digits in a row, or an exponent.
-const MAYBE_INEXACT = /\d{16}|\d[eE]/;
 
 // Code points above U+FFFF are surrogate pairs in UTF-16, whose code units sort below
 // U+E000-U+FFFF although their UTF-8 bytes sort above: keys holding one compare as bytes.
@@ -76,36 +74,13 @@ function byJsonbKeyOrder([a]: readonly [string, unknown], [b]: readonly [string,
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** `value` as PostgreSQL prints it after storing it as jsonb. */
-export function jsonbText(value: JsonValue): string {
-  return parsedText(value);
-}
-
 /**
- * A JSON document's text as jsonb prints it, or null for a JSON `null` document (replicated as
- * SQL NULL). Parsed as the replication parses it: `parseExactJson`, whose digit check is skipped
- * when no number could be inexact (no run of 16 digits, no exponent), the common case.
- *
- * @throws ReplicatorError what `parseExactJson` throws.
+ * A JSON value (a `JsonValue`, or what JSON.parse returns) as PostgreSQL prints it after
+ * storing it as jsonb. Anything else prints as `null`.
  */
-export function jsonDocumentText(raw: string): string | null {
-  let value: unknown;
-  if (MAYBE_INEXACT.test(raw)) {
-    value = parseExactJson(raw);
-  } else {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      // Re-parsed for the replication's own error.
-      value = parseExactJson(raw);
-    }
-  }
-  return value === null ? null : parsedText(value);
-}
-
-// Renders what JSON.parse returns (a JSON value); typeof narrows it without a cast. Strings are
-// built with += (V8 ropes): per-document allocations are what this costs, in bulk verify.
-function parsedText(value: unknown): string {
+// Takes unknown so JSON.parse's result needs no cast; typeof narrows it. Strings are built with
+// += (V8 ropes): per-document allocations are what this costs, in bulk verify.
+export function jsonbText(value: unknown): string {
   if (typeof value === 'string') return stringText(value);
   if (typeof value === 'number') return numberText(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -113,7 +88,7 @@ function parsedText(value: unknown): string {
   if (Array.isArray(value)) {
     let text = '[';
     for (let i = 0; i < value.length; i += 1) {
-      text += i === 0 ? parsedText(value[i]) : `, ${parsedText(value[i])}`;
+      text += i === 0 ? jsonbText(value[i]) : `, ${jsonbText(value[i])}`;
     }
     return `${text}]`;
   }
@@ -122,7 +97,7 @@ function parsedText(value: unknown): string {
   let text = '{';
   for (let i = 0; i < entries.length; i += 1) {
     const [key, item] = entries[i] ?? ['', null];
-    text += `${i === 0 ? '' : ', '}${stringText(key)}: ${parsedText(item)}`;
+    text += `${i === 0 ? '' : ', '}${stringText(key)}: ${jsonbText(item)}`;
   }
   return `${text}}`;
 }

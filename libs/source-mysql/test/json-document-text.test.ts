@@ -1,5 +1,5 @@
-import { parseExactJson } from '@database-replicator/core';
-import { jsonDocumentText, jsonbText } from '@database-replicator/source-mysql';
+import { jsonbText, parseExactJson } from '@database-replicator/core';
+import { jsonDocumentText } from '@database-replicator/source-mysql';
 import { describe, expect, it } from 'vitest';
 
 // Documents for both parse paths: plain ones take JSON.parse, ones with a run of 16 digits or an

@@ -172,10 +172,14 @@ type WireClaim = z.output<typeof RESULT_SCHEMAS.claimSnapshotTable>;
 
 function toCheckpoint(checkpoint: WireCheckpoint): ExtractorCheckpoint | undefined {
   if (checkpoint === null) return undefined;
+  const sentUpTo = checkpoint.sentUpTo?.map((sent) =>
+    Object.freeze({ ...sent, position: parseSourcePosition(sent.position) }),
+  );
   return Object.freeze({
     start: parseSourcePosition(checkpoint.start),
     stream: parseSourcePosition(checkpoint.stream),
     snapshotDone: checkpoint.snapshotDone,
+    ...(sentUpTo === undefined ? {} : { sentUpTo: Object.freeze(sentUpTo) }),
   });
 }
 

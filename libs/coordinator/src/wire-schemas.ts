@@ -38,6 +38,12 @@ const checkpointSchema = z.object({
   start: sourcePositionSchema,
   stream: sourcePositionSchema,
   snapshotDone: z.boolean(),
+  // Optional: an extractor or coordinator of an earlier version sends none.
+  sentUpTo: z
+    .array(
+      z.object({ topic: id, partition: z.int().nonnegative(), position: sourcePositionSchema }),
+    )
+    .optional(),
 });
 
 /** Request payload of each call. */

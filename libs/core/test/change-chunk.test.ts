@@ -7,9 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   LocalChangeEvent,
-  decodeEventMessage,
   isChunkableEvent,
-  isReplicatorError,
   localEventMessage,
   serializeChangeChunk,
   serializeChangeEvent,
@@ -17,20 +15,10 @@ import {
   type ChangeEvent,
   type ChangeSource,
 } from '@database-replicator/core';
-
-const SOURCE: ChangeSource = {
-  connector: 'postgresql',
-  name: 'app',
-  db: 'app',
-  schema: 'public',
-  table: 'items',
-  snapshot: 'false',
-  position: { kind: 'postgres', lsn: '0/16B3748', txIndex: 0 },
-  ts_ms: 1_700_000_000_000,
-};
+import { STREAM_SOURCE, decodedEvents, refusal } from './event-messages.js';
 
 function at(txIndex: number): ChangeSource {
-  return { ...SOURCE, position: { kind: 'postgres', lsn: '0/16B3748', txIndex } };
+  return { ...STREAM_SOURCE, position: { kind: 'postgres', lsn: '0/16B3748', txIndex } };
 }
 
 const EVENTS: readonly ChangeEvent[] = [
@@ -47,23 +35,7 @@ const EVENTS: readonly ChangeEvent[] = [
 ];
 
 function chunkText(events: readonly ChangeEvent[]): string {
-  return serializeChangeChunk(SOURCE, events.map(serializeChunkEvent));
-}
-
-function decodedEvents(text: string): readonly ChangeEvent[] {
-  const message = decodeEventMessage(text);
-  if (message.kind !== 'events') throw new Error(`decoded as ${message.kind}`);
-  return message.events;
-}
-
-function refusal(text: string): string {
-  try {
-    decodedEvents(text);
-  } catch (error) {
-    if (isReplicatorError(error, 'REPL_EVENT_INVALID')) return error.message;
-    throw error;
-  }
-  throw new Error('accepted');
+  return serializeChangeChunk(STREAM_SOURCE, events.map(serializeChunkEvent));
 }
 
 /** A chunk's text with its first event changed by `edit`. */
@@ -125,10 +97,12 @@ describe('change chunks', () => {
     const [first] = EVENTS;
     if (first === undefined) throw new Error('no event');
     expect(EVENTS.every(isChunkableEvent)).toBe(true);
-    expect(isChunkableEvent({ ...first, source: { ...SOURCE, snapshot: 'true' } })).toBe(false);
-    expect(isChunkableEvent({ op: 't', before: null, after: null, source: SOURCE, ts_ms: 1 })).toBe(
+    expect(isChunkableEvent({ ...first, source: { ...STREAM_SOURCE, snapshot: 'true' } })).toBe(
       false,
     );
+    expect(
+      isChunkableEvent({ op: 't', before: null, after: null, source: STREAM_SOURCE, ts_ms: 1 }),
+    ).toBe(false);
   });
 });
 

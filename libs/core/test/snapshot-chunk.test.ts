@@ -3,40 +3,10 @@
  * events, and malformed chunks are refused with REPL_EVENT_INVALID naming the problem.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  decodeEventMessage,
-  isReplicatorError,
-  serializeSnapshotChunk,
-  type ChangeEvent,
-  type ChangeSource,
-} from '@database-replicator/core';
+import { serializeSnapshotChunk, type ChangeSource } from '@database-replicator/core';
+import { STREAM_SOURCE, decodedEvents, refusal } from './event-messages.js';
 
-const SOURCE: ChangeSource = {
-  connector: 'postgresql',
-  name: 'app',
-  db: 'app',
-  schema: 'public',
-  table: 'items',
-  snapshot: 'true',
-  position: { kind: 'postgres', lsn: '0/16B3748', txIndex: 0 },
-  ts_ms: 1,
-};
-
-function deserializeEventMessage(text: string): readonly ChangeEvent[] {
-  const message = decodeEventMessage(text);
-  if (message.kind !== 'events') throw new Error(`decoded as ${message.kind}`);
-  return message.events;
-}
-
-function refusal(text: string): string {
-  try {
-    deserializeEventMessage(text);
-  } catch (error) {
-    if (isReplicatorError(error, 'REPL_EVENT_INVALID')) return error.message;
-    throw error;
-  }
-  throw new Error('accepted');
-}
+const SOURCE: ChangeSource = { ...STREAM_SOURCE, snapshot: 'true', ts_ms: 1 };
 
 describe('snapshot chunks', () => {
   it('round-trip into r events with the chunk source, values in column order', () => {
@@ -44,9 +14,7 @@ describe('snapshot chunks', () => {
       JSON.stringify([1, 'a', null]),
       JSON.stringify(['9007199254740993', 'b', { k: [1] }]),
     ];
-    const events = deserializeEventMessage(
-      serializeSnapshotChunk(SOURCE, 5, ['id', 'v', 'j'], rows),
-    );
+    const events = decodedEvents(serializeSnapshotChunk(SOURCE, 5, ['id', 'v', 'j'], rows));
     expect(events).toEqual([
       { op: 'r', before: null, after: { id: 1, v: 'a', j: null }, source: SOURCE, ts_ms: 5 },
       {

@@ -130,3 +130,6 @@ export type { LoaderLocalValue, PoisonEvent } from './loader/loader-ports.js';
 
 // Copy chunks refused in part: the applier's probe of refused rows (optional on ChangeApplier)
 export type { RefusedCopyRow } from './loader/loader-ports.js';
+
+// Verify while changes stream (issue 7): the checkpoint's last position sent per partition
+export type { SentPosition } from './job/job-store.js';

@@ -10,7 +10,6 @@ import {
   deserializeChangeEvent,
   decodeEventMessage,
   tableKey,
-  type ChangeEvent,
   type ChangeKey,
   type ChangeRow,
   type SourcePosition,
@@ -30,48 +29,9 @@ import {
   type TablePhase,
   type CopySnapshotPage,
 } from '@database-replicator/pipeline';
+import { P0, TABLE, change, lsn } from './extractor-fixtures.js';
 
 const logger = createLogger({ level: 'silent' });
-const TABLE: SourceTable = {
-  id: { schema: 'public', table: 'items' },
-  keyColumns: ['id'],
-  columns: [
-    { name: 'id', type: 'integer', nullable: false },
-    { name: 'v', type: 'text', nullable: true },
-  ],
-  indexes: [],
-  estimatedRows: 5,
-  schemaOnly: false,
-};
-const P0: SourcePosition = { kind: 'postgres', lsn: '0/100', txIndex: 0 };
-
-function lsn(n: number): SourcePosition {
-  return { kind: 'postgres', lsn: `0/${n.toString(16)}`, txIndex: 0 };
-}
-
-function change(
-  op: ChangeEvent['op'],
-  before: ChangeRow | null,
-  after: ChangeRow | null,
-  at: number,
-): ChangeEvent {
-  return {
-    op,
-    before,
-    after,
-    ts_ms: at,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table: 'items',
-      snapshot: 'false',
-      position: lsn(at),
-      ts_ms: at,
-    },
-  };
-}
 
 class ScriptedSource implements ChangeSource {
   readonly connector = 'postgresql' as const;
@@ -226,6 +186,31 @@ function setup(steps: SourceTransaction[] = [], checkpointIntervalMs = 0) {
   return { log, source, bus, store, run };
 }
 
+/** Copies the table of `source` alone (no stream) in pages of 10, as chunks (the default). */
+async function snapshotChunks(
+  source: ScriptedSource,
+  extra: Partial<Parameters<typeof runExtractor>[0]> = {},
+): Promise<RecordingBus> {
+  const bus = new RecordingBus([]);
+  await runExtractor({
+    source,
+    bus,
+    store: new MemoryStore([]),
+    jobId: 'job',
+    extractorId: 'x',
+    topicPrefix: 'dr',
+    partitions: 3,
+    partitionForKey: (key: string, partitions: number) => key.length % partitions,
+    stream: false,
+    pageRows: 10,
+    snapshotWorkers: 1,
+    signal: new AbortController().signal,
+    logger,
+    ...extra,
+  });
+  return bus;
+}
+
 describe('runExtractor', () => {
   it('records P0 before reading, saves each page only after its send, then streams', async () => {
     const { log, bus, store, source, run } = setup([
@@ -256,7 +241,14 @@ describe('runExtractor', () => {
       after: { id: 1, v: 'v1' },
       source: { snapshot: 'true', position: P0 },
     });
-    expect(store.checkpoint).toEqual({ start: P0, stream: lsn(0x300), snapshotDone: true });
+    // The stream's one change went to its key's partition (`{"id":6}`: 8 % 3).
+    const sentUpTo = [{ topic: 'dr.src.public.items', partition: 2, position: lsn(0x200) }];
+    expect(store.checkpoint).toEqual({
+      start: P0,
+      stream: lsn(0x300),
+      snapshotDone: true,
+      sentUpTo,
+    });
     expect(source.acknowledged.at(-1)).toEqual(lsn(0x300));
     expect(result).toEqual({ snapshotRows: 5, streamEvents: 1, position: lsn(0x300) });
   });
@@ -299,23 +291,7 @@ describe('runExtractor', () => {
 
   it('sends snapshot chunks whose rows all map to the partition of the chunk key', async () => {
     const rows = Array.from({ length: 25 }, (_, i) => ({ id: i * 7, v: `v${i}` }));
-    const bus = new RecordingBus([]);
-    const source = new ScriptedSource(rows, []);
-    await runExtractor({
-      source,
-      bus,
-      store: new MemoryStore([]),
-      jobId: 'job',
-      extractorId: 'x',
-      topicPrefix: 'dr',
-      partitions: 3,
-      partitionForKey: (key: string, partitions: number) => key.length % partitions,
-      stream: false,
-      pageRows: 10,
-      snapshotWorkers: 1,
-      signal: new AbortController().signal,
-      logger,
-    });
+    const bus = await snapshotChunks(new ScriptedSource(rows, []));
     const chunks = bus.sent.map(({ message }) => ({
       key: message.key ?? '',
       value: JSON.parse(message.value ?? '{}') as { columns: string[]; rows: unknown[][] },
@@ -343,24 +319,7 @@ describe('runExtractor', () => {
   for (const routing of ['key', 'spread'] as const) {
     it(`sends COPY pages as copy chunks routed by ${routing}, every row once`, async () => {
       const rows = Array.from({ length: 25 }, (_, i) => ({ id: i * 7, v: `v\t${i}` }));
-      const bus = new RecordingBus([]);
-      const source = new CopySource(rows, []);
-      await runExtractor({
-        source,
-        bus,
-        store: new MemoryStore([]),
-        jobId: 'job',
-        extractorId: 'x',
-        topicPrefix: 'dr',
-        partitions: 3,
-        partitionForKey: (key: string, partitions: number) => key.length % partitions,
-        snapshotRouting: routing,
-        stream: false,
-        pageRows: 10,
-        snapshotWorkers: 1,
-        signal: new AbortController().signal,
-        logger,
-      });
+      const bus = await snapshotChunks(new CopySource(rows, []), { snapshotRouting: routing });
       const seen: string[] = [];
       for (const { message } of bus.sent) {
         const decoded = decodeEventMessage(message.value ?? '');
@@ -476,6 +435,8 @@ describe('runExtractor after the source lost its history', () => {
       start: lsn(0x500),
       stream: lsn(0x600),
       snapshotDone: true,
+      // Nothing streamed since the new start: what was sent before it is applied.
+      sentUpTo: [],
     });
     expect(result.snapshotRows).toBe(5);
   });

@@ -27,52 +27,12 @@ import {
   type SourceTable,
   type SourceTransaction,
 } from '@database-replicator/pipeline';
+import { P0, TABLE, change, lsn } from './extractor-fixtures.js';
 
 const logger = createLogger({ level: 'silent' });
-const TABLE: SourceTable = {
-  id: { schema: 'public', table: 'items' },
-  keyColumns: ['id'],
-  columns: [
-    { name: 'id', type: 'integer', nullable: false },
-    { name: 'v', type: 'text', nullable: true },
-  ],
-  indexes: [],
-  estimatedRows: 0,
-  schemaOnly: false,
-};
 const OTHER: SourceTable = { ...TABLE, id: { schema: 'public', table: 'others' } };
-const P0: SourcePosition = { kind: 'postgres', lsn: '0/100', txIndex: 0 };
 const PARTITIONS = 3;
 const partitionForKey = (key: string, partitions: number): number => key.length % partitions;
-
-function lsn(n: number, txIndex = 0): SourcePosition {
-  return { kind: 'postgres', lsn: `0/${n.toString(16)}`, txIndex };
-}
-
-function change(
-  op: ChangeEvent['op'],
-  before: ChangeRow | null,
-  after: ChangeRow | null,
-  at: number,
-  txIndex = 0,
-): ChangeEvent {
-  return {
-    op,
-    before,
-    after,
-    ts_ms: at,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table: 'items',
-      snapshot: 'false',
-      position: lsn(at, txIndex),
-      ts_ms: at,
-    },
-  };
-}
 
 class ScriptedSource implements ChangeSource {
   readonly connector = 'postgresql' as const;
@@ -176,6 +136,43 @@ async function stream(
   return { log, bus, source };
 }
 
+/**
+ * Streams `steps` a batch per event, the first batch becoming durable only after 50 ms: later
+ * batches go out before it is.
+ */
+async function streamWithLateFirstCheckpoint(
+  steps: SourceTransaction[],
+  mode: ChangeEventMode,
+  kind: ProducerKind,
+) {
+  let release: () => void = () => undefined;
+  const durable = new Promise<void>((resolve) => (release = resolve));
+  let waits = 0;
+  const run = stream(
+    steps,
+    mode,
+    {
+      maxStreamEvents: 1,
+      beforeCheckpoint: async () => {
+        waits += 1;
+        if (waits === 1) await durable;
+      },
+    },
+    kind,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  release();
+  return run;
+}
+
+/** `ALTER TABLE items DROP v` as a schema change event at `lsn(at)`. */
+function dropColumnV(at: number): ChangeEvent {
+  return {
+    ...change('s', null, null, at),
+    schema_change: { kind: 'drop_column', column: 'v', statement: 'ALTER TABLE items DROP v' },
+  };
+}
+
 /** Every sent message as [partition of its key, events it carries]. */
 function delivered(sent: readonly ExtractorMessage[]): [number, ChangeEvent[]][] {
   return sent.map((message) => {
@@ -261,10 +258,7 @@ describe('stream batches', () => {
 
   it('keep a schema change between the events before and after it in every partition', async () => {
     const before = [1, 22, 333].map((id, i) => change('c', null, { id }, 0x200, i));
-    const schemaChange: ChangeEvent = {
-      ...change('s', null, null, 0x300),
-      schema_change: { kind: 'drop_column', column: 'v', statement: 'ALTER TABLE items DROP v' },
-    };
+    const schemaChange = dropColumnV(0x300);
     const after = [4, 55, 666].map((id, i) => change('c', null, { id }, 0x400, i));
     const { bus } = await stream(
       [
@@ -306,28 +300,11 @@ describe('stream batches', () => {
   it.each(KINDS)(
     'send the next batch while the last one becomes durable, checkpointing in order (%s)',
     async (kind) => {
-      let release: () => void = () => undefined;
-      const durable = new Promise<void>((resolve) => (release = resolve));
       const steps = [0x200, 0x300, 0x400].map((at) => ({
         events: [change('c', null, { id: at }, at)],
         resumeFrom: lsn(at + 0x10),
       }));
-      let waits = 0;
-      const run = stream(
-        steps,
-        'rows',
-        {
-          maxStreamEvents: 1,
-          beforeCheckpoint: async () => {
-            waits += 1;
-            if (waits === 1) await durable;
-          },
-        },
-        kind,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      release();
-      const { log, source } = await run;
+      const { log, source } = await streamWithLateFirstCheckpoint(steps, 'rows', kind);
       // The second batch went out before the first was durable; saves and acks stay in order.
       expect(log.indexOf('send 1', log.indexOf('send 1') + 1)).toBeLessThan(
         log.indexOf('checkpoint 0/210'),
@@ -347,33 +324,12 @@ describe('stream batches', () => {
   it.each(KINDS)(
     'sends a schema change only once the batch sent before it is durable (%s)',
     async (kind) => {
-      let release: () => void = () => undefined;
-      const durable = new Promise<void>((resolve) => (release = resolve));
-      const schemaChange: ChangeEvent = {
-        ...change('s', null, null, 0x300),
-        schema_change: { kind: 'drop_column', column: 'v', statement: 'ALTER TABLE items DROP v' },
-      };
       // The first batch is sent when full, so the batch is empty when the schema change arrives.
       const steps = [
         { events: [change('c', null, { id: 1 }, 0x200)], resumeFrom: lsn(0x210) },
-        { events: [schemaChange], resumeFrom: lsn(0x310) },
+        { events: [dropColumnV(0x300)], resumeFrom: lsn(0x310) },
       ];
-      let waits = 0;
-      const run = stream(
-        steps,
-        'chunks',
-        {
-          maxStreamEvents: 1,
-          beforeCheckpoint: async () => {
-            waits += 1;
-            if (waits === 1) await durable;
-          },
-        },
-        kind,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      release();
-      const { log } = await run;
+      const { log } = await streamWithLateFirstCheckpoint(steps, 'chunks', kind);
       // The schema change (one message per partition) waits for the first checkpoint.
       expect(log.slice(0, 4)).toEqual([
         'send 1',

@@ -204,3 +204,19 @@ export type {
   FindRefusedCopyRowsOptions,
   RefusedCopyRow,
 } from './writer/find-refused-copy-rows.js';
+
+// Verify while a pipeline applies (issue 7): exact catch-up on ordered streams (MySQL binlog, SQLite changelog)
+export { findAppliedProgress } from './verify/applied-progress.js';
+export type { AppliedProgress, AppliedProgressOptions } from './verify/applied-progress.js';
+export {
+  AppliedUpTo,
+  STALE_CHECKPOINT_MS,
+  isAtOrAfter,
+  isSentApplied,
+  partitionRef,
+} from './verify/applied-up-to.js';
+export type {
+  AppliedState,
+  ExtractorProgressState,
+  SentPartitionPosition,
+} from './verify/applied-up-to.js';

@@ -3,9 +3,11 @@
  * same-engine checksummers; MySQL/MariaDB and SQLite through their libs' canonical checksummers
  * against libs/postgres's canonical target side; MongoDB through its lib's checksummer against
  * the summed target side (summed-target-checksummer.ts); plus, for `--repair`, where rows are
- * read from and how the source is named in repair events. Only PostgreSQL and MySQL sources know
- * how far a running replication has got; SQLite and MongoDB runs have no progress, so a
- * difference is reported as read (docs/verify.md, "SQLite and MongoDB"). A kind's source library
+ * read from and how the source is named in repair events. PostgreSQL (native subscriptions),
+ * MySQL/MariaDB and SQLite with the changelog (a pipeline job's checkpoints and stored positions,
+ * libs/postgres applied-progress.ts) know how far a running replication has got; SQLite in
+ * refresh mode and MongoDB runs have no progress, so a difference is reported as read
+ * (docs/verify.md, "While a refresh or the changelog is running"). A kind's source library
  * loads only when a run of that kind opens (load-source-library.ts): a PostgreSQL verify never
  * loads the MySQL, SQLite or MongoDB drivers.
  */
@@ -25,6 +27,7 @@ import type {
 import {
   createClientPool,
   databaseOf,
+  findAppliedProgress,
   openCanonicalTarget,
   openPostgresRepairSource,
   openPostgresVerify,
@@ -34,12 +37,17 @@ import {
   type PostgresClientPool,
 } from '@database-replicator/postgres';
 import { loadSourceLibrary } from './load-source-library.js';
+import { pipelineJobNames } from './pipeline-job.js';
 import {
   createSummedTargetChecksummer,
   type SummedTargetTable,
 } from './summed-target-checksummer.js';
 
 type Endpoint = NonNullable<ReplicatorConfig['source']>;
+
+// `application_name` of the embedded pipeline's target session (run-embedded-pipeline.ts): while
+// it is connected, a checkpoint not written for a while means its loader is busy, not stopped.
+const EMBEDDED_PIPELINE_APPLICATION_NAME = 'database-replicator pipeline';
 
 /** What a verify run works on; close it when done. */
 export type VerifyRun = Readonly<{
@@ -211,8 +219,19 @@ async function openMysqlRun(options: VerifyRunOptions): Promise<VerifyRun> {
   // A pipeline applying this source's binlog into the target: mismatches wait for it.
   return openCanonicalRun(options, source, {
     kind: 'canonical',
-    findProgress: (pool) => findBinlogProgress(() => source.position(), pool, options.logger),
+    findProgress: (pool) =>
+      findBinlogProgress(() => source.position(), pool, options.logger, pipelineOf(options)),
   });
+}
+
+/** The job `sync` runs for this source and target, and its session's name on the target. */
+function pipelineOf(
+  options: VerifyRunOptions,
+): Readonly<{ jobId: string; embeddedPipelineApplicationName: string }> {
+  return {
+    jobId: pipelineJobNames({ source: options.source, target: options.target }).jobId,
+    embeddedPipelineApplicationName: EMBEDDED_PIPELINE_APPLICATION_NAME,
+  };
 }
 
 async function openSqliteRun(options: VerifyRunOptions): Promise<VerifyRun> {
@@ -223,7 +242,19 @@ async function openSqliteRun(options: VerifyRunOptions): Promise<VerifyRun> {
     ...(options.tables === undefined ? {} : { tables: options.tables }),
     logger: options.logger,
   });
-  return openCanonicalRun(options, source, { kind: 'canonical' });
+  // Refresh mode has no position of a change to wait for (docs/verify.md).
+  if (!source.changelog) return openCanonicalRun(options, source, { kind: 'canonical' });
+  // A pipeline applying this file's changelog into the target: mismatches wait for it.
+  return openCanonicalRun(options, source, {
+    kind: 'canonical',
+    findProgress: (pool) =>
+      findAppliedProgress({
+        readSourcePosition: () => source.position(),
+        target: pool,
+        logger: options.logger,
+        ...pipelineOf(options),
+      }),
+  });
 }
 
 async function openMongoRun(options: VerifyRunOptions): Promise<VerifyRun> {

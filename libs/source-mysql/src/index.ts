@@ -72,3 +72,6 @@ export type {
 // COPY-text snapshot (issue 6): driver values straight to COPY fields
 export { mysqlCopyEncoder, columnKindOf as mysqlColumnKind } from './mysql-copy-text.js';
 export type { MysqlCopyEncoder } from './mysql-copy-text.js';
+
+// Verify while sync applies (issue 7): which job the binlog catch-up waits for
+export type { BinlogProgressOptions } from './verify/binlog-progress.js';

@@ -16,17 +16,19 @@ import {
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   LoaderProcess,
   countPerPartition,
   createAuditedItems,
+  expectItemsWrittenOnce,
   itemMessage,
   kafkaAdmin,
   loaderEnv,
   storedOffsets,
   tableTopic,
   uniquePrefix,
-  waitFor,
+  waitForAppliedCounts,
 } from './loader-support.js';
 
 const GROUP = 'crash';
@@ -108,25 +110,14 @@ describeWithServices(
       const second = new LoaderProcess(env);
       loaders.push(second);
       const expected = countPerPartition(messages, PARTITIONS);
-      await waitFor(
+      await waitForAppliedCounts(
         'the restarted loader to apply everything',
-        async () => {
-          const stored = await storedOffsets(dbs.targetUrl, GROUP, topic);
-          return [...expected].every(([partition, count]) => stored.get(partition) === count);
-        },
-        45_000,
+        { url: dbs.targetUrl, group: GROUP, topic },
+        expected,
       );
 
       expect(await storedOffsets(dbs.targetUrl, GROUP, topic)).toEqual(expected);
-      const { rows } = await queryOnce(dbs.targetUrl, 'SELECT id, v FROM public.items ORDER BY id');
-      expect(rows).toEqual(messages.map((_, i) => ({ id: String(i + 1), v: `v-${i + 1}` })));
-      const writes = await queryOnce(
-        dbs.targetUrl,
-        `SELECT count(*)::int AS writes, count(DISTINCT id)::int AS ids,
-              count(*) FILTER (WHERE op <> 'INSERT')::int AS rewrites
-         FROM audit.writes`,
-      );
-      expect(writes.rows).toEqual([{ writes: MESSAGES, ids: MESSAGES, rewrites: 0 }]);
+      await expectItemsWrittenOnce(dbs.targetUrl, MESSAGES);
       expect(await second.stop()).toBe(0);
     });
   },

@@ -4,7 +4,6 @@
  * (`node services/loader/bin/loader.js`, configured through its environment only), and the
  * target's bookkeeping read back with plain SQL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,8 +15,12 @@ import {
 } from '@database-replicator/core';
 import { partitionForKey, type BusMessage } from '@database-replicator/bus';
 import kafkajs from 'kafkajs';
+import { expect } from 'vitest';
+import { streamedChange } from '../../support/change-events.js';
 import { requiredEnv } from '../../support/describe-with-services.js';
 import { queryOnce } from '../../support/postgres-databases.js';
+import { ServiceChild } from '../../support/service-child.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -38,23 +41,9 @@ export function tableTopic(prefix: string, table: string): string {
 
 /** A streamed insert of `row` into `public.<table>` at source position `seq`. */
 export function insertEvent(table: string, row: ChangeRow, seq: number): ChangeEvent {
-  return {
-    op: 'c',
-    before: null,
-    after: row,
-    ts_ms: 0,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table,
-      snapshot: 'false',
-      // Increasing with seq, so every partition carries increasing positions, as from a source.
-      position: { kind: 'postgres', lsn: formatLsn(BigInt(seq) * 64n), txIndex: 0 },
-      ts_ms: 0,
-    },
-  };
+  // Increasing with seq, so every partition carries increasing positions, as from a source.
+  const position = { kind: 'postgres', lsn: formatLsn(BigInt(seq) * 64n), txIndex: 0 } as const;
+  return streamedChange(table, 'c', row, position);
 }
 
 /** The bus message of an insert into `public.items(id, v)`: key `{"id":n}`. */
@@ -137,69 +126,47 @@ export async function storedOffsets(
   return new Map(rows.map((row: { partition: number; next: number }) => [row.partition, row.next]));
 }
 
-/** Polls `check` every 200 ms until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(
+/**
+ * Waits until `group` stored, for every partition of `topic`, the number of messages `expected`
+ * counts for it (see {@link countPerPartition}).
+ */
+export async function waitForAppliedCounts(
   what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
+  target: Readonly<{ url: string; group: string; topic: string }>,
+  expected: ReadonlyMap<number, number>,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitFor(
+    what,
+    async () => {
+      const stored = await storedOffsets(target.url, target.group, target.topic);
+      return [...expected].every(([partition, count]) => stored.get(partition) === count);
+    },
+    45_000,
+  );
 }
 
-/** One parsed JSON log line of a child. */
-export type LogLine = Readonly<Record<string, unknown>>;
+/**
+ * Asserts that the target's items are those of `itemMessage` 1 to `count`, each written once: as
+ * many audit rows as ids, all of them inserts (see {@link createAuditedItems}).
+ */
+export async function expectItemsWrittenOnce(targetUrl: string, count: number): Promise<void> {
+  const { rows } = await queryOnce(targetUrl, 'SELECT id, v FROM public.items ORDER BY id');
+  expect(rows).toEqual(
+    Array.from({ length: count }, (_, i) => ({ id: String(i + 1), v: `v-${i + 1}` })),
+  );
+  const writes = await queryOnce(
+    targetUrl,
+    `SELECT count(*)::int AS writes, count(DISTINCT id)::int AS ids,
+            count(*) FILTER (WHERE op <> 'INSERT')::int AS rewrites
+       FROM audit.writes`,
+  );
+  expect(writes.rows).toEqual([{ writes: count, ids: count, rewrites: 0 }]);
+}
 
-/** A loader service child process and its parsed log lines. */
-export class LoaderProcess {
-  readonly lines: LogLine[] = [];
-  readonly exited: Promise<number | null>;
-  readonly #child: ChildProcess;
-  #buffer = '';
-
+/** A loader service child process (`node services/loader/bin/loader.js`). */
+export class LoaderProcess extends ServiceChild {
   constructor(env: Readonly<Record<string, string>>) {
-    // Only what the child needs, plus PATH: its settings (the target URL included) come from
-    // the environment, never argv.
-    this.#child = spawn(process.execPath, [LOADER_BIN], {
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.#child.stderr?.setEncoding('utf8');
-    this.#child.stderr?.on('data', (chunk: string) => this.#read(chunk));
-    this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
-  }
-
-  /** The first log line with message `msg` (and matching `fields`), waiting up to `timeoutMs`. */
-  async waitForLog(msg: string, timeoutMs = 30_000): Promise<LogLine> {
-    let found: LogLine | undefined;
-    await waitFor(
-      `log "${msg}"`,
-      () => {
-        found = this.lines.find((line) => line['msg'] === msg);
-        return found !== undefined;
-      },
-      timeoutMs,
-    );
-    if (found === undefined) throw new Error(`no log "${msg}"`);
-    return found;
-  }
-
-  /** The HTTP port it logged. */
-  async port(): Promise<number> {
-    const line = await this.waitForLog('http server listening');
-    const port = line['port'];
-    if (typeof port !== 'number') throw new Error('the listening log line has no port');
-    return port;
-  }
-
-  /** GETs `path` from its HTTP server. */
-  async get(path: string): Promise<{ status: number; body: unknown }> {
-    const response = await fetch(`http://127.0.0.1:${await this.port()}${path}`);
-    return { status: response.status, body: await response.json() };
+    super([LOADER_BIN], env);
   }
 
   /** Partitions of `topic` it reports as committed. */
@@ -213,51 +180,6 @@ export class LoaderProcess {
         result.add(entry.partition);
     }
     return result;
-  }
-
-  /** The counts it reports. */
-  async stats(): Promise<{ applied: number; skipped: number; deadLettered: number }> {
-    const { body } = await this.get('/status');
-    const stats = typeof body === 'object' && body !== null && 'stats' in body ? body.stats : {};
-    const count = (name: string): number => Number(Reflect.get(Object(stats), name) ?? NaN);
-    return {
-      applied: count('applied'),
-      skipped: count('skipped'),
-      deadLettered: count('deadLettered'),
-    };
-  }
-
-  /** kill -9. */
-  async kill9(): Promise<void> {
-    this.#child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM, then the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      this.#child.kill('SIGTERM');
-    }
-    return this.exited;
-  }
-
-  /** Everything it logged, for a failing assertion's message. */
-  get output(): string {
-    return this.lines.map((line) => JSON.stringify(line)).join('\n');
-  }
-
-  #read(chunk: string): void {
-    this.#buffer += chunk;
-    const parts = this.#buffer.split('\n');
-    this.#buffer = parts.pop() ?? '';
-    for (const part of parts) {
-      if (part.trim() === '') continue;
-      try {
-        this.lines.push(JSON.parse(part));
-      } catch {
-        this.lines.push({ msg: 'unparsed', text: part });
-      }
-    }
   }
 }
 

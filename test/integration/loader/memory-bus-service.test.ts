@@ -13,7 +13,8 @@ import {
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
-import { insertEvent, tableTopic, waitFor } from './loader-support.js';
+import { waitFor } from '../../support/wait-for.js';
+import { insertEvent, tableTopic } from './loader-support.js';
 
 describeWithServices(['postgres'], 'loader service on MemoryBus', () => {
   let dbs: TestDatabases;

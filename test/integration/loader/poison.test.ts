@@ -29,6 +29,7 @@ import {
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   countPerPartition,
   insertEvent,
@@ -36,7 +37,6 @@ import {
   storedOffsets,
   tableTopic,
   uniquePrefix,
-  waitFor,
 } from './loader-support.js';
 
 const GROUP = 'poison-loader';

@@ -8,22 +8,20 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '@database-replicator/core';
 import { KafkaBus, type BusMessage } from '@database-replicator/bus';
 import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-import {
-  createTestDatabases,
-  queryOnce,
-  type TestDatabases,
-} from '../../support/postgres-databases.js';
+import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   LoaderProcess,
   countPerPartition,
   createAuditedItems,
+  expectItemsWrittenOnce,
   itemMessage,
   kafkaAdmin,
   loaderEnv,
   storedOffsets,
   tableTopic,
   uniquePrefix,
-  waitFor,
+  waitForAppliedCounts,
 } from './loader-support.js';
 
 const GROUP = 'pair';
@@ -60,9 +58,7 @@ describeWithServices(['postgres', 'kafka'], 'loader service: two processes share
     const a = new LoaderProcess(env);
     const b = new LoaderProcess(env);
     loaders.push(a, b);
-    for (const loader of [a, b]) {
-      await waitFor('ready', async () => (await loader.get('/readyz')).status === 200);
-    }
+    for (const loader of [a, b]) await loader.ready();
 
     // Produce in small steps until both report partitions: the group may rebalance once more
     // after the second member joins, and until then one member may hold all six.
@@ -93,13 +89,10 @@ describeWithServices(['postgres', 'kafka'], 'loader service: two processes share
     }
 
     const expected = countPerPartition(sent, PARTITIONS);
-    await waitFor(
+    await waitForAppliedCounts(
       'the survivor to apply everything',
-      async () => {
-        const stored = await storedOffsets(dbs.targetUrl, GROUP, topic);
-        return [...expected].every(([partition, count]) => stored.get(partition) === count);
-      },
-      45_000,
+      { url: dbs.targetUrl, group: GROUP, topic },
+      expected,
     );
     // The survivor committed every partition, those the killed one held included.
     await waitFor('the survivor to report all partitions', async () => {
@@ -107,15 +100,7 @@ describeWithServices(['postgres', 'kafka'], 'loader service: two processes share
     });
 
     expect(await storedOffsets(dbs.targetUrl, GROUP, topic)).toEqual(expected);
-    const { rows } = await queryOnce(dbs.targetUrl, 'SELECT id, v FROM public.items ORDER BY id');
-    expect(rows).toEqual(sent.map((_, i) => ({ id: String(i + 1), v: `v-${i + 1}` })));
-    const writes = await queryOnce(
-      dbs.targetUrl,
-      `SELECT count(*)::int AS writes, count(DISTINCT id)::int AS ids,
-              count(*) FILTER (WHERE op <> 'INSERT')::int AS rewrites
-         FROM audit.writes`,
-    );
-    expect(writes.rows).toEqual([{ writes: sent.length, ids: sent.length, rewrites: 0 }]);
+    await expectItemsWrittenOnce(dbs.targetUrl, sent.length);
     expect(await b.stop()).toBe(0);
   });
 });

@@ -11,13 +11,15 @@ import { describeWithServices } from '../../support/describe-with-services.js';
 import { queryOnce } from '../../support/postgres-databases.js';
 import { createMysqlDatabase, type MysqlTestDatabase } from '../source-mysql/mysql-fixtures.js';
 import { jobIdFromLog, logLines, startCli, type CliChild } from '../pipeline-cli/cli-child.js';
-import { waitForPartialCopy } from '../pipeline-cli/partial-copy.js';
+import {
+  expectEveryKeyOnce,
+  expectPartialProgress,
+  waitForPartialCopy,
+} from '../pipeline-cli/partial-copy.js';
 import { createTargetDatabase, type TargetDatabase } from './mysql-cli-tables.js';
 
 const ROWS = 150_000;
 
-const Progress = z.object({ rows: z.coerce.number(), after: z.unknown() });
-const Counts = z.object({ rows: z.coerce.number(), keys: z.coerce.number() });
 const Digest = z.object({ n: z.coerce.number(), digest: z.string().nullable() });
 
 describeWithServices(['mariadb', 'postgres'], 'MariaDB init killed mid-snapshot', () => {
@@ -52,16 +54,12 @@ describeWithServices(['mariadb', 'postgres'], 'MariaDB init killed mid-snapshot'
     expect(killed.exitCode).toBeUndefined();
     const jobId = jobIdFromLog(killed.stderr);
 
-    const { rows } = await queryOnce(
+    const recorded = await expectPartialProgress(
       target.url,
-      `SELECT rows_copied AS rows, snapshot_after_key AS after FROM _replicator.job_tables
-        WHERE job_id = $1 AND schema_name = $2 AND table_name = 'big'`,
-      [jobId, source.name],
+      jobId,
+      { schema: source.name, table: 'big' },
+      ROWS,
     );
-    const recorded = Progress.parse(rows[0]);
-    expect(recorded.rows).toBeGreaterThan(0);
-    expect(recorded.rows).toBeLessThan(ROWS);
-    expect(recorded.after).not.toBeNull();
 
     const second = startCli(['init'], urls);
     children.push(second);
@@ -73,15 +71,7 @@ describeWithServices(['mariadb', 'postgres'], 'MariaDB init killed mid-snapshot'
     expect(started[0]).toMatchObject({ table: `${source.name}.big`, rows: recorded.rows });
     expect(started[0]?.['resumeAfter']).toEqual(recorded.after);
 
-    const counts = Counts.parse(
-      (
-        await queryOnce(
-          target.url,
-          `SELECT count(*) AS rows, count(DISTINCT id) AS keys FROM ${big()}`,
-        )
-      ).rows[0],
-    );
-    expect(counts).toEqual({ rows: ROWS, keys: ROWS });
+    await expectEveryKeyOnce(target.url, big(), ROWS);
     // Independent digests of every row on both sides, in the same text form (25 MB of text:
     // GROUP_CONCAT would cut it at 1 MB by default).
     await source.query('SET SESSION group_concat_max_len = 1073741824');

@@ -4,6 +4,7 @@
  * stream; once the writer stops, the target must equal the source by an independent comparison
  * (mysql-table-equality.ts), and SIGTERM stops the CLI at a checkpoint with exit 130.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { quoteIdent } from '@database-replicator/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices } from '../../support/describe-with-services.js';
@@ -28,10 +29,6 @@ export type MysqlEndToEnd = Readonly<{
   busArgs: () => readonly string[];
   kafka: boolean;
 }>;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export function describeMysqlEndToEnd(scenario: MysqlEndToEnd): void {
   describeWithServices(scenario.services, scenario.name, () => {

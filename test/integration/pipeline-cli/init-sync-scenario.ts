@@ -5,6 +5,7 @@
  * the source (independent comparison, table-equality.ts) SIGTERM stops it at a checkpoint with
  * exit 130; then `sync --via pipeline` picks up the changes made meanwhile and during its run.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import type { ServiceName } from '../../support/service-env.js';
@@ -81,10 +82,6 @@ async function currentMaxima(db: TestDatabases): Promise<Sizes> {
     docs: row.docs ?? INITIAL.docs,
     orderItems: row.orderItems ?? INITIAL.orderItems,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Waits for equality; a failure also shows the CLI's last progress line. */

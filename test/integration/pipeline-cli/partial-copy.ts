@@ -1,13 +1,22 @@
 /**
- * Waiting for a snapshot to be under way before interrupting it: the job recorded progress for
- * the table, not only rows on the target (on an in-process bus progress is recorded once the
- * loader applied what it covers, so rows reach the target first).
+ * Interrupting a snapshot and checking what the job kept: waiting for the snapshot to be under
+ * way (the job recorded progress for the table, not only rows on the target: on an in-process
+ * bus progress is recorded once the loader applied what it covers, so rows reach the target
+ * first), the progress recorded at the interruption, and the target holding every key once after
+ * the resumed run.
  */
+import type { TableId } from '@database-replicator/core';
+import { expect } from 'vitest';
 import { z } from 'zod';
 import { queryOnce } from '../../support/postgres-databases.js';
 import type { CliChild } from './cli-child.js';
 
 const State = z.object({ rows: z.number(), recorded: z.number() });
+const Progress = z.object({ rows: z.coerce.number(), after: z.unknown() });
+const Counts = z.object({ rows: z.coerce.number(), keys: z.coerce.number() });
+
+/** Snapshot progress of one table as `_replicator.job_tables` records it. */
+export type RecordedProgress = z.infer<typeof Progress>;
 
 /** Rows of `tableSql` on the target, and the most snapshot progress recorded for `tableName`. */
 async function copyState(targetUrl: string, tableSql: string, tableName: string) {
@@ -59,4 +68,41 @@ export async function waitForPartialCopy(
       );
     }
   }
+}
+
+/**
+ * The progress the job recorded for `table` at an interruption, asserted to cover part of its
+ * `totalRows` (some rows, not all) with a key to resume after.
+ */
+export async function expectPartialProgress(
+  targetUrl: string,
+  jobId: string,
+  table: TableId,
+  totalRows: number,
+): Promise<RecordedProgress> {
+  const { rows } = await queryOnce(
+    targetUrl,
+    `SELECT rows_copied AS rows, snapshot_after_key AS after FROM _replicator.job_tables
+      WHERE job_id = $1 AND schema_name = $2 AND table_name = $3`,
+    [jobId, table.schema, table.table],
+  );
+  const recorded = Progress.parse(rows[0]);
+  expect(recorded.rows).toBeGreaterThan(0);
+  expect(recorded.rows).toBeLessThan(totalRows);
+  expect(recorded.after).not.toBeNull();
+  return recorded;
+}
+
+/** Asserts that the target table `tableSql` holds `totalRows` rows, each `id` once. */
+export async function expectEveryKeyOnce(
+  targetUrl: string,
+  tableSql: string,
+  totalRows: number,
+  message?: string,
+): Promise<void> {
+  const { rows } = await queryOnce(
+    targetUrl,
+    `SELECT count(*) AS rows, count(DISTINCT id) AS keys FROM ${tableSql}`,
+  );
+  expect(Counts.parse(rows[0]), message).toEqual({ rows: totalRows, keys: totalRows });
 }

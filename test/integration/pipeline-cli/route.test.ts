@@ -17,7 +17,7 @@ import {
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
-import { describeDifferences, tableDigests } from './table-equality.js';
+import { expectEqualTables } from './table-equality.js';
 
 const PIPELINE_NOTE =
   'the target role may not create subscriptions: replicating through the pipeline';
@@ -28,16 +28,6 @@ async function fillSource(db: TestDatabases): Promise<void> {
     CREATE INDEX accounts_owner ON accounts (owner);
     INSERT INTO accounts SELECT g, 'owner ' || g % 100, g * 1.5, jsonb_build_object('g', g)
       FROM generate_series(1, 5000) g;`);
-}
-
-async function expectEqual(db: TestDatabases): Promise<void> {
-  const [source, target] = await Promise.all([
-    tableDigests(db.sourceUrl),
-    tableDigests(db.targetUrl),
-  ]);
-  if (JSON.stringify(source) !== JSON.stringify(target)) {
-    throw new Error(`target differs:\n${await describeDifferences(db.sourceUrl, db.targetUrl)}`);
-  }
 }
 
 function withCredentials(url: string, user: string, password: string): string {
@@ -85,7 +75,7 @@ describeWithServices(['postgres'], 'init route choice (native or pipeline)', () 
     expect(result.stderr).not.toContain(PIPELINE_NOTE);
     const replicator = await native.target("SELECT to_regnamespace('_replicator') AS ns");
     expect(replicator.rows[0]?.ns ?? null, 'no pipeline job state on the target').toBeNull();
-    await expectEqual(native);
+    await expectEqualTables(native.sourceUrl, native.targetUrl);
   }, 90_000);
 
   it('takes the pipeline for a target role that may not create subscriptions', async () => {
@@ -106,7 +96,7 @@ describeWithServices(['postgres'], 'init route choice (native or pipeline)', () 
       "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'accounts'",
     );
     expect(owner.rows[0]?.tableowner).toBe(role);
-    await expectEqual(managed);
+    await expectEqualTables(managed.sourceUrl, managed.targetUrl);
   }, 90_000);
 
   it('refuses --via native with --bus as a usage error (exit 2)', async () => {

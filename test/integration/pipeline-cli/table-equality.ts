@@ -90,6 +90,18 @@ export async function describeDifferences(sourceUrl: string, targetUrl: string):
   return parts.join('');
 }
 
+/** Throws `what` with the differences unless every table of source and target has the same rows. */
+export async function expectEqualTables(
+  sourceUrl: string,
+  targetUrl: string,
+  what = 'target differs',
+): Promise<void> {
+  const [source, target] = await Promise.all([tableDigests(sourceUrl), tableDigests(targetUrl)]);
+  if (JSON.stringify(source) !== JSON.stringify(target)) {
+    throw new Error(`${what}:\n${await describeDifferences(sourceUrl, targetUrl)}`);
+  }
+}
+
 /**
  * Resolves once every table of source and target has the same rows; otherwise throws after
  * `timeoutMs` with the differences (see {@link describeDifferences}).

@@ -13,16 +13,18 @@ import {
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
-import { waitFor } from '../loader/loader-support.js';
+import { waitFor } from '../../support/wait-for.js';
 import { tempDir, type TempDir } from '../source-sqlite/sqlite-harness.js';
 import { createMongoDatabase, type MongoTestDatabase } from '../source-mongodb/mongo-harness.js';
 import {
-  ServiceProcess,
-  jobTables,
+  ServiceGroup,
+  allStreaming,
   kafkaView,
   serviceEnv,
   uniqueDeployment,
   type Deployment,
+  type KafkaView,
+  type ServiceProcess,
 } from './services-support.js';
 
 const ROWS = 200;
@@ -34,14 +36,9 @@ describeWithServices(
     let dbs: TestDatabases;
     let dir: TempDir;
     let mongo: MongoTestDatabase;
-    let kafka: Awaited<ReturnType<typeof kafkaView>>;
+    let kafka: KafkaView;
     const deployments: Deployment[] = [];
-    const processes: ServiceProcess[] = [];
-    const start = (...args: ConstructorParameters<typeof ServiceProcess>): ServiceProcess => {
-      const child = new ServiceProcess(...args);
-      processes.push(child);
-      return child;
-    };
+    const services = new ServiceGroup();
     /** Coordinator and loader of a new deployment, and its extractor. */
     const deploy = (
       label: string,
@@ -52,15 +49,18 @@ describeWithServices(
       const deployment = uniqueDeployment(label);
       deployments.push(deployment);
       const urls = { sourceUrl, targetUrl: dbs.targetUrl };
-      const coordinator = start('coordinator', 'bin', serviceEnv('coordinator', deployment, urls));
-      start('loader', 'bin', serviceEnv('loader', deployment, urls));
-      const child = start(extractor, launch, serviceEnv(extractor, deployment, urls));
+      const coordinator = services.start(
+        'coordinator',
+        'bin',
+        serviceEnv('coordinator', deployment, urls),
+      );
+      services.start('loader', 'bin', serviceEnv('loader', deployment, urls));
+      const child = services.start(extractor, launch, serviceEnv(extractor, deployment, urls));
       return { deployment, coordinator, extractor: child };
     };
     const streaming = async (coordinator: ServiceProcess, jobId: string): Promise<boolean> => {
       await coordinator.ready();
-      const tables = await jobTables(coordinator, jobId);
-      return tables.length === 1 && tables.every((table) => table.phase === 'streaming');
+      return allStreaming(coordinator, jobId, 1);
     };
 
     beforeAll(async () => {
@@ -70,7 +70,7 @@ describeWithServices(
       kafka = await kafkaView();
     }, 60_000);
     afterAll(async () => {
-      await Promise.all(processes.map((child) => child.stop()));
+      await services.stopAll();
       for (const deployment of deployments) await kafka?.dropPrefix(deployment.topicPrefix);
       await kafka?.close();
       await mongo?.drop();

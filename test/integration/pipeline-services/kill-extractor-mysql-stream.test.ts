@@ -7,11 +7,12 @@
  * twice), and after catch-up an independent comparison finds the target equal to the source
  * and every Kafka message consumed once (stored offsets equal the end offsets).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { quoteTable } from '@database-replicator/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { queryOnce } from '../../support/postgres-databases.js';
-import { waitFor } from '../loader/loader-support.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   createSourceTables,
   createTargetDatabase,
@@ -22,23 +23,21 @@ import {
 import { waitForEqualTables } from '../mysql-cli/mysql-table-equality.js';
 import { createMysqlDatabase, type MysqlTestDatabase } from '../source-mysql/mysql-fixtures.js';
 import {
-  ServiceProcess,
-  consumedAll,
-  jobTables,
+  ServiceGroup,
+  allStreaming,
   kafkaView,
+  killWhileForwarding,
   loaderStats,
-  nonEmpty,
   serviceEnv,
   storedOffsets,
-  sum,
   uniqueDeployment,
+  waitForConsumed,
+  type KafkaView,
 } from './services-support.js';
 
 const BULK_ROWS = 30_000;
 // order_lines, Customer-Accounts, typed (mysql-cli-tables) and bulk.
 const TABLE_COUNT = 4;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeWithServices(
   ['mariadb', 'postgres', 'kafka', 'nats'],
@@ -47,14 +46,9 @@ describeWithServices(
     const deployment = uniqueDeployment('mysql_stream');
     let source: MysqlTestDatabase;
     let target: TargetDatabase;
-    let kafka: Awaited<ReturnType<typeof kafkaView>>;
+    let kafka: KafkaView;
     let writer: SourceWriter | undefined;
-    const processes: ServiceProcess[] = [];
-    const start = (...args: ConstructorParameters<typeof ServiceProcess>): ServiceProcess => {
-      const child = new ServiceProcess(...args);
-      processes.push(child);
-      return child;
-    };
+    const services = new ServiceGroup();
 
     beforeAll(async () => {
       source = await createMysqlDatabase('ps_mysql_stream');
@@ -68,7 +62,7 @@ describeWithServices(
     }, 60_000);
     afterAll(async () => {
       await writer?.stop();
-      await Promise.all(processes.map((child) => child.stop()));
+      await services.stopAll();
       await kafka?.dropPrefix(deployment.topicPrefix);
       await kafka?.close();
       await target?.drop();
@@ -77,18 +71,19 @@ describeWithServices(
 
     it('resends from the binlog checkpoint after the kill; the loader skips it; target equals source', async () => {
       const urls = { sourceUrl: source.url.reveal(), targetUrl: target.url };
-      const coordinator = start('coordinator', 'bin', serviceEnv('coordinator', deployment, urls));
-      const loader = start('loader', 'bin', serviceEnv('loader', deployment, urls));
+      const coordinator = services.start(
+        'coordinator',
+        'bin',
+        serviceEnv('coordinator', deployment, urls),
+      );
+      const loader = services.start('loader', 'bin', serviceEnv('loader', deployment, urls));
       // Polled below: the coordinator answers once its _replicator schema is migrated.
       await coordinator.ready();
       const extractorEnv = serviceEnv('extractor-mysql', deployment, urls);
-      const first = start('extractor-mysql', 'bin', extractorEnv);
+      const first = services.start('extractor-mysql', 'bin', extractorEnv);
       await waitFor(
         'the snapshot to finish',
-        async () => {
-          const tables = await jobTables(coordinator, deployment.jobId);
-          return tables.length === TABLE_COUNT && tables.every((t) => t.phase === 'streaming');
-        },
+        () => allStreaming(coordinator, deployment.jobId, TABLE_COUNT),
         60_000,
       );
 
@@ -98,10 +93,14 @@ describeWithServices(
         t.endsWith('.bulk'),
       );
       if (bulkTopic === undefined) throw new Error('no topic of bulk');
-      await killWhileForwarding(first, bulkTopic);
+      // Updates every `bulk` row in one transaction.
+      await killWhileForwarding(kafka, first, bulkTopic, {
+        update: () => source.query('UPDATE bulk SET n = n + 1'),
+        messages: BULK_ROWS,
+      });
 
       // The CLI's `run extractor-mysql` is the same service as the bin.
-      const second = start('extractor-mysql', 'cli', extractorEnv);
+      const second = services.start('extractor-mysql', 'cli', extractorEnv);
       await second.ready();
       await sleep(3_000);
       const written = await writer.stop();
@@ -120,12 +119,7 @@ describeWithServices(
         60_000,
       );
       const topics = await kafka.topicsOf(deployment.topicPrefix);
-      const ends = nonEmpty(await kafka.endOffsets(topics));
-      await waitFor(
-        'the loader to consume every message',
-        async () => consumedAll(ends, await storedOffsets(target.url, deployment.group)),
-        60_000,
-      );
+      const ends = await waitForConsumed(kafka, target.url, deployment.group, topics);
       expect(await storedOffsets(target.url, deployment.group)).toEqual(ends);
 
       // The resent part of the stream was skipped, nothing was dead-lettered.
@@ -147,29 +141,5 @@ describeWithServices(
       expect(await loader.stop()).toBe(0);
       expect(await coordinator.stop()).toBe(0);
     }, 180_000);
-
-    /**
-     * Updates every `bulk` row in one transaction and kills the extractor once part of it, but
-     * not all, is on Kafka; tries again if the whole transaction got through between two looks.
-     */
-    async function killWhileForwarding(extractor: ServiceProcess, topic: string): Promise<void> {
-      for (let attempt = 1; attempt <= 3; attempt += 1) {
-        const before = sum((await kafka.endOffsets([topic])).values());
-        await source.query('UPDATE bulk SET n = n + 1');
-        const deadline = Date.now() + 20_000;
-        while (Date.now() < deadline) {
-          const sent = sum((await kafka.endOffsets([topic])).values()) - before;
-          if (sent > 0 && sent < BULK_ROWS) {
-            await extractor.kill9();
-            return;
-          }
-          if (sent >= BULK_ROWS) break;
-          await sleep(10);
-        }
-      }
-      throw new Error(
-        `never caught the extractor forwarding the transaction:\n${extractor.output}`,
-      );
-    }
   },
 );

@@ -14,20 +14,20 @@ import {
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
-import { waitFor } from '../loader/loader-support.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
-  ServiceProcess,
-  consumedAll,
+  ServiceGroup,
   jobTables,
   kafkaView,
   loaderStats,
-  nonEmpty,
   rowIds,
   serviceEnv,
   storedOffsets,
   sum,
   tableDigests,
   uniqueDeployment,
+  waitForConsumed,
+  type KafkaView,
 } from './services-support.js';
 
 const ROWS = 200_000;
@@ -40,13 +40,8 @@ describeWithServices(
   () => {
     const deployment = uniqueDeployment('snap');
     let dbs: TestDatabases;
-    let kafka: Awaited<ReturnType<typeof kafkaView>>;
-    const processes: ServiceProcess[] = [];
-    const start = (...args: ConstructorParameters<typeof ServiceProcess>): ServiceProcess => {
-      const child = new ServiceProcess(...args);
-      processes.push(child);
-      return child;
-    };
+    let kafka: KafkaView;
+    const services = new ServiceGroup();
 
     beforeAll(async () => {
       dbs = await createTestDatabases('ps_snap');
@@ -75,7 +70,7 @@ describeWithServices(
       kafka = await kafkaView();
     });
     afterAll(async () => {
-      await Promise.all(processes.map((child) => child.stop()));
+      await services.stopAll();
       await kafka?.dropPrefix(deployment.topicPrefix);
       await kafka?.close();
       await dbs?.drop();
@@ -83,13 +78,17 @@ describeWithServices(
 
     it('resumes the snapshot after the kill, and the target equals the source', async () => {
       const urls = { sourceUrl: dbs.sourceUrl, targetUrl: dbs.targetUrl };
-      const coordinator = start('coordinator', 'cli', serviceEnv('coordinator', deployment, urls));
-      const loader = start('loader', 'bin', serviceEnv('loader', deployment, urls));
+      const coordinator = services.start(
+        'coordinator',
+        'cli',
+        serviceEnv('coordinator', deployment, urls),
+      );
+      const loader = services.start('loader', 'bin', serviceEnv('loader', deployment, urls));
       await coordinator.ready();
       const extractorEnv = serviceEnv('extractor-postgres', deployment, urls, {
         DR_SNAPSHOT_WORKERS: '1',
       });
-      const first = start('extractor-postgres', 'bin', extractorEnv);
+      const first = services.start('extractor-postgres', 'bin', extractorEnv);
 
       // Kill once the coordinator shows a good part of the table copied, but not all of it.
       const copied = async (): Promise<number> =>
@@ -108,7 +107,7 @@ describeWithServices(
       );
       await first.kill9();
 
-      const second = start('extractor-postgres', 'bin', extractorEnv);
+      const second = services.start('extractor-postgres', 'bin', extractorEnv);
       // It resumes where the coordinator recorded the last page the bus acknowledged.
       const resumedAt = Number((await second.waitForLog('table snapshot started'))['rows']);
       expect(resumedAt).toBeGreaterThanOrEqual(seen);
@@ -128,12 +127,7 @@ describeWithServices(
       const topics = await kafka.topicsOf(deployment.topicPrefix);
       const [topic] = topics.filter((t) => t.endsWith('.public.big'));
       if (topic === undefined) throw new Error(`no topic of public.big among ${topics.join(', ')}`);
-      const ends = nonEmpty(await kafka.endOffsets([topic]));
-      await waitFor(
-        'the loader to consume every message',
-        async () => consumedAll(ends, await storedOffsets(dbs.targetUrl, deployment.group)),
-        60_000,
-      );
+      const ends = await waitForConsumed(kafka, dbs.targetUrl, deployment.group, [topic]);
       expect(await storedOffsets(dbs.targetUrl, deployment.group)).toEqual(ends);
 
       // Every row is on the bus, and the restart re-sent at most the page in flight at the kill.

@@ -9,6 +9,7 @@
  * offsets). The extractor starts before the coordinator, so it also restarts after a transient
  * failure (no coordinator answering) on its own.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import {
@@ -21,27 +22,26 @@ import {
   startSourceWriter,
   type SourceWriter,
 } from '../../support/source-writer.js';
-import { waitFor } from '../loader/loader-support.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
-  ServiceProcess,
-  consumedAll,
+  ServiceGroup,
+  allStreaming,
   heartbeatLsn,
-  jobTables,
   kafkaView,
+  killWhileForwarding,
   loaderStats,
-  nonEmpty,
   serviceEnv,
   storedOffsets,
   sum,
   tableDigests,
   uniqueDeployment,
+  waitForConsumed,
+  type KafkaView,
 } from './services-support.js';
 
 const MAIN_ROWS = 3_000;
 const BULK_ROWS = 30_000;
 const TABLES = ['items', 'order_lines', 'events', 'bulk'] as const;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeWithServices(
   ['postgres', 'kafka', 'nats'],
@@ -49,14 +49,9 @@ describeWithServices(
   () => {
     const deployment = uniqueDeployment('stream');
     let dbs: TestDatabases;
-    let kafka: Awaited<ReturnType<typeof kafkaView>>;
+    let kafka: KafkaView;
     let writer: SourceWriter | undefined;
-    const processes: ServiceProcess[] = [];
-    const start = (...args: ConstructorParameters<typeof ServiceProcess>): ServiceProcess => {
-      const child = new ServiceProcess(...args);
-      processes.push(child);
-      return child;
-    };
+    const services = new ServiceGroup();
 
     beforeAll(async () => {
       dbs = await createTestDatabases('ps_stream');
@@ -75,7 +70,7 @@ describeWithServices(
     });
     afterAll(async () => {
       await writer?.stop();
-      await Promise.all(processes.map((child) => child.stop()));
+      await services.stopAll();
       await kafka?.dropPrefix(deployment.topicPrefix);
       await kafka?.close();
       await dbs?.drop();
@@ -83,18 +78,19 @@ describeWithServices(
 
     it('resends from the checkpoint after the kill; the loader skips it; target equals source', async () => {
       const urls = { sourceUrl: dbs.sourceUrl, targetUrl: dbs.targetUrl };
-      const loader = start('loader', 'bin', serviceEnv('loader', deployment, urls));
+      const loader = services.start('loader', 'bin', serviceEnv('loader', deployment, urls));
       // The extractor starts before the coordinator: it backs off and tries again.
       const extractorEnv = serviceEnv('extractor-postgres', deployment, urls);
-      const first = start('extractor-postgres', 'cli', extractorEnv);
+      const first = services.start('extractor-postgres', 'cli', extractorEnv);
       await first.waitForLog('extractor run failed; restarting from the checkpoint');
-      const coordinator = start('coordinator', 'bin', serviceEnv('coordinator', deployment, urls));
+      const coordinator = services.start(
+        'coordinator',
+        'bin',
+        serviceEnv('coordinator', deployment, urls),
+      );
       await waitFor(
         'the snapshot to finish',
-        async () => {
-          const tables = await jobTables(coordinator, deployment.jobId);
-          return tables.length === TABLES.length && tables.every((t) => t.phase === 'streaming');
-        },
+        () => allStreaming(coordinator, deployment.jobId, TABLES.length),
         60_000,
       );
       expect((await first.get('/status')).body).toMatchObject({
@@ -109,9 +105,14 @@ describeWithServices(
         t.endsWith('.public.bulk'),
       );
       if (bulkTopic === undefined) throw new Error('no topic of public.bulk');
-      await killWhileForwarding(first, bulkTopic);
+      // Updates every `bulk` row in one transaction. Messages are change chunks of at most 1,000
+      // events: the whole transaction is at least BULK_ROWS / 1,000 of them.
+      await killWhileForwarding(kafka, first, bulkTopic, {
+        update: () => dbs.source('UPDATE bulk SET n = n + 1'),
+        messages: BULK_ROWS / 1_000,
+      });
 
-      const second = start('extractor-postgres', 'cli', extractorEnv);
+      const second = services.start('extractor-postgres', 'cli', extractorEnv);
       await second.ready();
       await sleep(3_000);
       const written = await writer.stop();
@@ -128,12 +129,7 @@ describeWithServices(
         60_000,
       );
       const topics = await kafka.topicsOf(deployment.topicPrefix);
-      const ends = nonEmpty(await kafka.endOffsets(topics));
-      await waitFor(
-        'the loader to consume every message',
-        async () => consumedAll(ends, await storedOffsets(dbs.targetUrl, deployment.group)),
-        60_000,
-      );
+      const ends = await waitForConsumed(kafka, dbs.targetUrl, deployment.group, topics);
       expect(await storedOffsets(dbs.targetUrl, deployment.group)).toEqual(ends);
 
       // The resent part of the stream was skipped, nothing was dead-lettered.
@@ -177,31 +173,5 @@ describeWithServices(
       expect(await loader.stop()).toBe(0);
       expect(await coordinator.stop()).toBe(0);
     }, 120_000);
-
-    /**
-     * Updates every `bulk` row in one transaction and kills the extractor once part of it, but
-     * not all, is on Kafka; tries again if the whole transaction got through between two looks.
-     */
-    async function killWhileForwarding(extractor: ServiceProcess, topic: string): Promise<void> {
-      for (let attempt = 1; attempt <= 3; attempt += 1) {
-        const before = sum((await kafka.endOffsets([topic])).values());
-        await dbs.source('UPDATE bulk SET n = n + 1');
-        const deadline = Date.now() + 20_000;
-        while (Date.now() < deadline) {
-          // Messages are change chunks of at most 1,000 events: the whole transaction is at
-          // least BULK_ROWS / 1,000 of them.
-          const sent = sum((await kafka.endOffsets([topic])).values()) - before;
-          if (sent > 0 && sent < BULK_ROWS / 1_000) {
-            await extractor.kill9();
-            return;
-          }
-          if (sent >= BULK_ROWS / 1_000) break;
-          await sleep(10);
-        }
-      }
-      throw new Error(
-        `never caught the extractor forwarding the transaction:\n${extractor.output}`,
-      );
-    }
   },
 );

@@ -4,7 +4,7 @@
  * (URLs never in argv), names that no other test uses, Kafka's view of the topics (end offsets,
  * rows per topic read back), and an independent digest of a table on either side.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
@@ -12,7 +12,8 @@ import { decodeEventMessage, parseLsn } from '@database-replicator/core';
 import { requiredEnv } from '../../support/describe-with-services.js';
 import { CLI_PATH } from '../../support/cli.js';
 import { queryOnce, withClient } from '../../support/postgres-databases.js';
-import { waitFor } from '../loader/loader-support.js';
+import { ServiceChild } from '../../support/service-child.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -29,9 +30,6 @@ export type ServiceName =
   | 'extractor-mysql'
   | 'extractor-sqlite'
   | 'extractor-mongodb';
-
-/** One parsed JSON log line of a child. */
-export type LogLine = Readonly<Record<string, unknown>>;
 
 /** Names of one test's deployment: topic prefix, NATS prefix, job and consumer group. */
 export type Deployment = Readonly<{
@@ -87,84 +85,27 @@ export function serviceEnv(
   return { ...common, ...byService[service], ...extra };
 }
 
-/** A service child process and its parsed JSON log lines. */
-export class ServiceProcess {
-  readonly lines: LogLine[] = [];
-  readonly exited: Promise<number | null>;
-  readonly #child: ChildProcess;
-  #buffer = '';
-
+/** A service child process: its own bin, or the CLI's `run <service>`. */
+export class ServiceProcess extends ServiceChild {
   constructor(service: ServiceName, launch: Launch, env: Readonly<Record<string, string>>) {
-    const args = launch === 'bin' ? [bin(service)] : [CLI_PATH, 'run', service];
-    // Only what the child needs, plus PATH: its settings come from the environment, never argv.
-    this.#child = spawn(process.execPath, args, {
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.#child.stderr?.setEncoding('utf8');
-    this.#child.stderr?.on('data', (chunk: string) => this.#read(chunk));
-    this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve(code)));
+    super(launch === 'bin' ? [bin(service)] : [CLI_PATH, 'run', service], env);
+  }
+}
+
+/** The services one suite starts, all stopped at its end (those a test stopped already too). */
+export class ServiceGroup {
+  readonly #children: ServiceProcess[] = [];
+
+  /** Starts a service and keeps it for {@link ServiceGroup.stopAll}. */
+  start(...args: ConstructorParameters<typeof ServiceProcess>): ServiceProcess {
+    const child = new ServiceProcess(...args);
+    this.#children.push(child);
+    return child;
   }
 
-  /** The first log line with message `msg`, waiting up to `timeoutMs`. */
-  async waitForLog(msg: string, timeoutMs = 30_000): Promise<LogLine> {
-    let found: LogLine | undefined;
-    await waitFor(
-      `log "${msg}"`,
-      () => {
-        found = this.lines.find((line) => line['msg'] === msg);
-        return found !== undefined;
-      },
-      timeoutMs,
-    );
-    if (found === undefined) throw new Error(`no log "${msg}"`);
-    return found;
-  }
-
-  /** GETs `path` from its HTTP server (the port it logged). */
-  async get(path: string): Promise<{ status: number; body: unknown }> {
-    const port = (await this.waitForLog('http server listening'))['port'];
-    if (typeof port !== 'number') throw new Error('the listening log line has no port');
-    const response = await fetch(`http://127.0.0.1:${port}${path}`);
-    return { status: response.status, body: await response.json() };
-  }
-
-  /** Waits until `/readyz` answers 200. */
-  async ready(timeoutMs = 30_000): Promise<void> {
-    await waitFor('ready', async () => (await this.get('/readyz')).status === 200, timeoutMs);
-  }
-
-  /** kill -9. */
-  async kill9(): Promise<void> {
-    this.#child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM, then the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      this.#child.kill('SIGTERM');
-    }
-    return this.exited;
-  }
-
-  /** Everything it logged, for a failing assertion's message. */
-  get output(): string {
-    return this.lines.map((line) => JSON.stringify(line)).join('\n');
-  }
-
-  #read(chunk: string): void {
-    this.#buffer += chunk;
-    const parts = this.#buffer.split('\n');
-    this.#buffer = parts.pop() ?? '';
-    for (const part of parts) {
-      if (part.trim() === '') continue;
-      try {
-        this.lines.push(JSON.parse(part));
-      } catch {
-        this.lines.push({ msg: 'unparsed', text: part });
-      }
-    }
+  /** SIGTERM to every child still running; resolves once all have exited. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.#children.map((child) => child.stop()));
   }
 }
 
@@ -195,6 +136,16 @@ export async function jobTables(
   }));
 }
 
+/** Whether the coordinator shows all `count` tables of the job streaming (snapshot done). */
+export async function allStreaming(
+  coordinator: ServiceProcess,
+  jobId: string,
+  count: number,
+): Promise<boolean> {
+  const tables = await jobTables(coordinator, jobId);
+  return tables.length === count && tables.every((table) => table.phase === 'streaming');
+}
+
 /** The stream position (LSN) of the job's extractor in its last heartbeat, if any. */
 export async function heartbeatLsn(
   coordinator: ServiceProcess,
@@ -212,7 +163,7 @@ export async function heartbeatLsn(
 
 /** The loader's counts from `GET /status`. */
 export async function loaderStats(
-  loader: ServiceProcess,
+  loader: ServiceChild,
 ): Promise<{ applied: number; skipped: number; deadLettered: number }> {
   const { body } = await loader.get('/status');
   const stats = Object(Reflect.get(Object(body), 'stats'));
@@ -255,6 +206,9 @@ export async function kafkaView() {
     close: () => admin.disconnect(),
   };
 }
+
+/** What {@link kafkaView} resolves to. */
+export type KafkaView = Awaited<ReturnType<typeof kafkaView>>;
 
 async function readMessages(
   kafka: InstanceType<typeof Kafka>,
@@ -339,6 +293,53 @@ export function consumedAll(
 /** Partitions with messages, by `topic`/`partition` (what `stored` must equal). */
 export function nonEmpty(ends: ReadonlyMap<string, number>): Map<string, number> {
   return new Map([...ends].filter(([, end]) => end > 0));
+}
+
+/**
+ * Waits until the loaders of `group` stored, for every partition of `topics` with messages, the
+ * end offset Kafka has now; returns those end offsets by `topic`/`partition`.
+ */
+export async function waitForConsumed(
+  kafka: KafkaView,
+  targetUrl: string,
+  group: string,
+  topics: readonly string[],
+): Promise<Map<string, number>> {
+  const ends = nonEmpty(await kafka.endOffsets(topics));
+  await waitFor(
+    'the loader to consume every message',
+    async () => consumedAll(ends, await storedOffsets(targetUrl, group)),
+    60_000,
+  );
+  return ends;
+}
+
+/**
+ * Runs `update` (one transaction of many rows) and kills `extractor` once part of it, but not
+ * all `messages` messages it makes, is on `topic`; runs it again if the whole transaction got
+ * through between two looks (three tries).
+ */
+export async function killWhileForwarding(
+  kafka: KafkaView,
+  extractor: ServiceProcess,
+  topic: string,
+  transaction: Readonly<{ update: () => Promise<unknown>; messages: number }>,
+): Promise<void> {
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const before = sum((await kafka.endOffsets([topic])).values());
+    await transaction.update();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const sent = sum((await kafka.endOffsets([topic])).values()) - before;
+      if (sent > 0 && sent < transaction.messages) {
+        await extractor.kill9();
+        return;
+      }
+      if (sent >= transaction.messages) break;
+      await sleep(10);
+    }
+  }
+  throw new Error(`never caught the extractor forwarding the transaction:\n${extractor.output}`);
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   type DeadLetter,
   type LoaderStats,
 } from '@database-replicator/pipeline';
+import { streamedChange } from '../../support/change-events.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
 
@@ -34,22 +35,9 @@ const TOPIC = 'dr.src.public.items';
 const logger = createLogger({ level: 'silent' });
 
 function event(op: ChangeEvent['op'], row: ChangeRow, lsn: string, table = 'items'): string {
-  return serializeChangeEvent({
-    op,
-    before: op === 'd' ? row : null,
-    after: op === 'd' ? null : row,
-    ts_ms: 0,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table,
-      snapshot: 'false',
-      position: { kind: 'postgres', lsn, txIndex: 0 },
-      ts_ms: 0,
-    },
-  });
+  return serializeChangeEvent(
+    streamedChange(table, op, row, { kind: 'postgres', lsn, txIndex: 0 }),
+  );
 }
 
 describeWithServices(['postgres'], 'pipeline: loader on MemoryBus and PostgreSQL', () => {

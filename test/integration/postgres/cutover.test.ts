@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { runCliProcess } from '../../support/cli.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
+import { waitFor } from '../../support/wait-for.js';
 
 // Serial, identity ALWAYS and identity BY DEFAULT keys, an odd name, and a free sequence.
 const DDL = `
@@ -59,21 +60,17 @@ async function replicate(db: TestDatabases): Promise<string> {
     `CREATE SUBSCRIPTION ${subscription} CONNECTION '${conninfo}'
        PUBLICATION ${subscription}_pub WITH (copy_data = true)`,
   );
-  await eventually('every table ready', async () => {
-    const { rows } = await db.target(
-      "SELECT count(*)::int AS n FROM pg_subscription_rel WHERE srsubstate <> 'r'",
-    );
-    return rows[0]?.n === 0;
-  });
+  await waitFor(
+    'every table ready',
+    async () => {
+      const { rows } = await db.target(
+        "SELECT count(*)::int AS n FROM pg_subscription_rel WHERE srsubstate <> 'r'",
+      );
+      return rows[0]?.n === 0;
+    },
+    45_000,
+  );
   return subscription;
-}
-
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 45_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 function run(db: TestDatabases, args: string[]) {

@@ -10,6 +10,7 @@ import {
   type ChangeBatch,
   type PostgresClient,
 } from '@database-replicator/postgres';
+import { streamedChange } from '../../support/change-events.js';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
 
@@ -34,24 +35,11 @@ function message(
     partition: options.partition ?? 0,
     offset: String(offset),
     event: {
-      op,
-      before: op === 'd' ? row : null,
-      after: op === 'd' || op === 't' ? null : row,
-      ts_ms: 0,
-      source: {
-        connector: 'postgresql',
-        name: 'src',
-        db: 'app',
-        schema: 'public',
-        table,
-        snapshot: 'false',
-        position: {
-          kind: 'postgres',
-          lsn: options.lsn ?? `0/${(offset + 16).toString(16)}`,
-          txIndex: 0,
-        },
-        ts_ms: 0,
-      },
+      ...streamedChange(table, op, row, {
+        kind: 'postgres',
+        lsn: options.lsn ?? `0/${(offset + 16).toString(16)}`,
+        txIndex: 0,
+      }),
       ...(options.unchanged === undefined ? {} : { unchanged_columns: options.unchanged }),
     },
   };

@@ -6,15 +6,7 @@ import { Client } from 'pg';
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-
-/** Polls `check` every 100 ms until it returns true; throws `what` after `timeoutMs`. */
-async function eventually(what: string, timeoutMs: number, check: () => Promise<boolean>) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { waitFor } from '../../support/wait-for.js';
 
 /** Rejects with a message naming `what` when `promise` takes longer than `timeoutMs`. */
 function within<T>(what: string, timeoutMs: number, promise: Promise<T>): Promise<T> {
@@ -30,25 +22,30 @@ function within<T>(what: string, timeoutMs: number, promise: Promise<T>): Promis
 
 /** Drops a logical slot, first ending the walsender that may still hold it after a disconnect. */
 async function dropSlot(client: Client, slot: string): Promise<void> {
-  await eventually(`drop replication slot ${slot}`, 10_000, async () => {
-    await client.query(
-      `select pg_terminate_backend(active_pid) from pg_replication_slots
-        where slot_name = $1 and active_pid is not null`,
-      [slot],
-    );
-    try {
+  await waitFor(
+    `drop replication slot ${slot}`,
+    async () => {
       await client.query(
-        'select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1',
+        `select pg_terminate_backend(active_pid) from pg_replication_slots
+        where slot_name = $1 and active_pid is not null`,
         [slot],
       );
-    } catch {
-      return false; // still active: the terminated walsender has not released it yet
-    }
-    const left = await client.query('select 1 from pg_replication_slots where slot_name = $1', [
-      slot,
-    ]);
-    return left.rowCount === 0;
-  });
+      try {
+        await client.query(
+          'select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1',
+          [slot],
+        );
+      } catch {
+        return false; // still active: the terminated walsender has not released it yet
+      }
+      const left = await client.query('select 1 from pg_replication_slots where slot_name = $1', [
+        slot,
+      ]);
+      return left.rowCount === 0;
+    },
+    10_000,
+    100,
+  );
 }
 
 describeWithServices(['postgres'], 'postgres smoke', () => {
@@ -163,8 +160,11 @@ describeWithServices(['postgres'], 'postgres smoke', () => {
     expect(lsn).not.toBe(createdAt);
 
     expect(await replication.acknowledge(lsn)).toBe(true);
-    await eventually(`confirmed_flush_lsn of ${slot} reaches ${lsn}`, 10_000, async () =>
-      lsnAtLeast(await confirmedFlush(), lsn),
+    await waitFor(
+      `confirmed_flush_lsn of ${slot} reaches ${lsn}`,
+      async () => lsnAtLeast(await confirmedFlush(), lsn),
+      10_000,
+      100,
     );
     expect(await confirmedFlush()).not.toBe(createdAt);
   });

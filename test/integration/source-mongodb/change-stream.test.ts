@@ -9,13 +9,13 @@ import { Int32, ObjectId, type Collection, type Document } from 'mongodb';
 import { createLogger } from '@database-replicator/core';
 import { createMongoSource, idText, readServerInfo } from '@database-replicator/source-mongodb';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   bsonComparable,
   createMongoDatabase,
   runPipeline,
   sourceDocuments,
   targetDocuments,
-  waitUntil,
   type MongoTestDatabase,
 } from './mongo-harness.js';
 
@@ -67,10 +67,11 @@ if (replicaSetUrl === '') {
       });
       try {
         const target = () => targetDocuments(dbs.targetUrl, mongo.name, 'items');
-        await waitUntil(
+        await waitFor(
+          'snapshot',
           async () => (await target().catch(() => new Map())).size === 100,
           30_000,
-          'snapshot',
+          50,
         );
         const [victim, changed] = await items.find({}).limit(2).toArray();
         await items.insertOne({ _id: new ObjectId(), inserted: true });
@@ -89,7 +90,7 @@ if (replicaSetUrl === '') {
             )
           );
         };
-        await waitUntil(equal, 20_000, 'target equals source');
+        await waitFor('target equals source', equal, 20_000, 50);
       } finally {
         controller.abort();
         await done;

@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { BSON, MongoClient, type Document } from 'mongodb';
-import { MemoryBus } from '@database-replicator/bus';
-import { Secret, createLogger, quoteTable } from '@database-replicator/core';
+import { quoteTable } from '@database-replicator/core';
 import type { ChangeSource } from '@database-replicator/pipeline';
-import { runEmbeddedPipeline, type EmbeddedPipelineReport } from '@database-replicator/runtime';
+import type { EmbeddedPipelineReport } from '@database-replicator/runtime';
 import { requiredEnv } from '../../support/describe-with-services.js';
+import { runTestPipeline } from '../../support/embedded-pipeline.js';
 import { queryOnce } from '../../support/postgres-databases.js';
 
 export type MongoTestDatabase = Readonly<{
@@ -43,30 +43,13 @@ export async function createMongoDatabase(
   };
 }
 
-/** Runs extractor and loader in this process until loaded (`stream: false`) or `signal` aborts. */
+/** Runs extractor and loader of a MongoDB job in this process (one partition per topic). */
 export function runPipeline(
   source: ChangeSource,
   targetUrl: string,
-  options: { stream: boolean; signal: AbortSignal; jobId?: string },
+  options: Readonly<{ stream: boolean; signal: AbortSignal; jobId?: string }>,
 ): Promise<EmbeddedPipelineReport> {
-  const jobId = options.jobId ?? randomBytes(6).toString('hex');
-  return runEmbeddedPipeline({
-    source,
-    sourceKind: 'mongodb',
-    targetUrl: new Secret(targetUrl),
-    bus: new MemoryBus(),
-    names: {
-      jobId,
-      topicPrefix: `dr.${jobId}`,
-      consumerGroup: `dr-loader-${jobId}`,
-      replicationName: `dr_pipe_${jobId}`,
-    },
-    stream: options.stream,
-    durableBus: false,
-    partitions: 1,
-    signal: options.signal,
-    logger: createLogger({ level: 'silent' }),
-  });
+  return runTestPipeline({ source, sourceKind: 'mongodb', targetUrl, ...options });
 }
 
 /** The target rows of a collection: `_id` text → the stored jsonb turned back into BSON. */
@@ -119,23 +102,4 @@ function sortKeys(value: unknown): unknown {
     );
   }
   return value;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes; returns the elapsed ms. */
-export async function waitUntil(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await sleep(50);
-  }
 }

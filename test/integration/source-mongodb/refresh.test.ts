@@ -14,22 +14,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Int32, ObjectId, type Collection, type Document } from 'mongodb';
 import { createLogger } from '@database-replicator/core';
-import {
-  createMongoSource,
-  idText,
-  readServerInfo,
-  type MongoChangeSource,
-} from '@database-replicator/source-mongodb';
-import type { EmbeddedPipelineReport } from '@database-replicator/runtime';
+import { createMongoSource, idText, readServerInfo } from '@database-replicator/source-mongodb';
 import { describeWithServices } from '../../support/describe-with-services.js';
+import { startTestPipeline, type TestPipelineRun } from '../../support/embedded-pipeline.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
+import { waitFor } from '../../support/wait-for.js';
 import {
   bsonComparable,
   createMongoDatabase,
-  runPipeline,
   sourceDocuments,
   targetDocuments,
-  waitUntil,
   type MongoTestDatabase,
 } from './mongo-harness.js';
 
@@ -40,41 +34,27 @@ function byId(id: unknown): Document {
 const INTERVAL_MS = 300;
 const INITIAL = 500;
 
-type Running = {
-  controller: AbortController;
-  done: Promise<EmbeddedPipelineReport>;
-  source: MongoChangeSource;
-};
-
 describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', () => {
   let dbs: TestDatabases;
   let mongo: MongoTestDatabase;
   let items: Collection;
   const stateDir = path.join(os.tmpdir(), `dr-mongo-refresh-${randomBytes(4).toString('hex')}`);
   const jobId = randomBytes(6).toString('hex');
-  let running: Running | undefined;
+  let running: TestPipelineRun | undefined;
 
-  const start = (): Running => {
-    const source = createMongoSource({
-      url: mongo.url,
-      name: 'shop',
-      logger: createLogger({ level: 'silent' }),
-      refreshIntervalMs: INTERVAL_MS,
-      refreshStateDir: stateDir,
-    });
-    const controller = new AbortController();
-    const done = runPipeline(source, dbs.targetUrl, {
-      stream: true,
-      signal: controller.signal,
+  const start = (): TestPipelineRun =>
+    startTestPipeline({
+      source: createMongoSource({
+        url: mongo.url,
+        name: 'shop',
+        logger: createLogger({ level: 'silent' }),
+        refreshIntervalMs: INTERVAL_MS,
+        refreshStateDir: stateDir,
+      }),
+      sourceKind: 'mongodb',
+      targetUrl: dbs.targetUrl,
       jobId,
     });
-    return { controller, done, source };
-  };
-  const stop = async (run: Running): Promise<void> => {
-    run.controller.abort();
-    await run.done;
-    await run.source.close();
-  };
   const target = () => targetDocuments(dbs.targetUrl, mongo.name, 'items');
   const expectIdentical = async (): Promise<void> => {
     const expected = await sourceDocuments(mongo.client, mongo.name, 'items', idText);
@@ -108,7 +88,7 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
   });
 
   afterAll(async () => {
-    if (running !== undefined) await stop(running);
+    await running?.stop();
     await mongo?.drop();
     await dbs?.drop();
     rmSync(stateDir, { recursive: true, force: true });
@@ -120,10 +100,11 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
 
   it('sends inserts, updates and deletes made under a writer; target = source afterwards', async () => {
     running = start();
-    await waitUntil(
+    await waitFor(
+      'snapshot',
       async () => (await target().catch(() => new Map())).size === INITIAL,
       30_000,
-      'snapshot',
+      50,
     );
     const stats = { inserts: 0, updates: 0, deletes: 0 };
     const until = Date.now() + 2500;
@@ -149,7 +130,7 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
     }
     expect(stats.updates).toBeGreaterThan(10);
     expect(stats.deletes).toBeGreaterThan(3);
-    await waitUntil(identical, 20_000, 'target equals source after the writer stopped');
+    await waitFor('target equals source after the writer stopped', identical, 20_000, 50);
     await expectIdentical();
 
     // One of each, timed: each must reach the target within about one interval plus a scan.
@@ -158,7 +139,8 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
     await items.insertOne({ _id: marker, marker: true });
     await items.updateOne(byId(changed?.['_id']), { $set: { marker: true } });
     await items.deleteOne(byId(victim?.['_id']));
-    const elapsedMs = await waitUntil(
+    const elapsedMs = await waitFor(
+      'insert, update and delete after the writer',
       async () => {
         const rows = await target();
         return (
@@ -168,7 +150,7 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
         );
       },
       10_000,
-      'insert, update and delete after the writer',
+      50,
     );
     process.stderr.write(
       `refresh mode: one change reached the target in ${elapsedMs} ms (interval ${INTERVAL_MS} ms)\n`,
@@ -178,7 +160,7 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
 
   it('finds the inserts, updates and deletes made while stopped after a restart from the checkpoint', async () => {
     expect(running, 'the previous test started the pipeline').toBeDefined();
-    if (running !== undefined) await stop(running);
+    await running?.stop();
     running = undefined;
     const some = await items.find({}).limit(5).toArray();
     await items.deleteMany({ _id: { $in: some.slice(0, 3).map((doc) => doc['_id']) } });
@@ -186,13 +168,13 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
     const stringId: Document = { _id: 'string id', whileStopped: true };
     await items.insertOne(stringId);
     running = start();
-    await waitUntil(identical, 20_000, 'target equals source after the restart');
+    await waitFor('target equals source after the restart', identical, 20_000, 50);
     await expectIdentical();
   }, 60_000);
 
   it('copies the collection again when the refresh state was lost while stopped', async () => {
     expect(running, 'the previous test started the pipeline').toBeDefined();
-    if (running !== undefined) await stop(running);
+    await running?.stop();
     running = undefined;
     // Deletes made now are invisible to a refresh that has lost its state: only emptying the
     // target table and copying the collection again removes these rows there.
@@ -201,15 +183,16 @@ describeWithServices(['postgres', 'ferretdb'], 'MongoDB source: refresh mode', (
     await items.updateOne(byId(some[3]?.['_id']), { $set: { afterLoss: true } });
     rmSync(stateDir, { recursive: true, force: true });
     running = start();
-    await waitUntil(identical, 30_000, 'target equals source after the lost refresh state');
+    await waitFor('target equals source after the lost refresh state', identical, 30_000, 50);
     await expectIdentical();
     // And it keeps streaming from the new start.
     const marker = new ObjectId();
     await items.insertOne({ _id: marker, marker: 'after the new snapshot' });
-    await waitUntil(
+    await waitFor(
+      'a change after the new snapshot',
       async () => (await target()).has(marker.toHexString()),
       10_000,
-      'a change after the new snapshot',
+      50,
     );
   }, 60_000);
 });

@@ -33,7 +33,8 @@ import {
   type MongoChangeSource,
 } from '@database-replicator/source-mongodb';
 import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-import { createMongoDatabase, waitUntil, type MongoTestDatabase } from './mongo-harness.js';
+import { waitFor } from '../../support/wait-for.js';
+import { createMongoDatabase, type MongoTestDatabase } from './mongo-harness.js';
 
 const LARGE = 5000;
 
@@ -233,7 +234,7 @@ describeWithServices(['ferretdb'], 'MongoDB source: snapshot pages', () => {
     expect(before).toEqual(largeOrder.slice(0, 500));
     expect(named('killCursors')).toHaveLength(0);
     controller.abort();
-    await waitUntil(async () => named('killCursors').length === 1, 10_000, 'killCursors');
+    await waitFor('killCursors', async () => named('killCursors').length === 1, 10_000, 50);
     // An aborted read yields nothing.
     expect(await pageByPage(reader(cursors, 100, controller.signal), null, 100)).toEqual([]);
     const rest = await pageByPage(reader(cursors, 100), keyAt(before, before.length - 1), 100);

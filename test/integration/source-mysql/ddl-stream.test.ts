@@ -8,12 +8,10 @@
  * with the statement quoted, while the other tables keep streaming.
  */
 import { randomBytes } from 'node:crypto';
-import { MemoryBus } from '@database-replicator/bus';
-import { Secret, createLogger, type TablePlan } from '@database-replicator/core';
-import { runEmbeddedPipeline, type EmbeddedPipelineReport } from '@database-replicator/runtime';
-import type { MysqlSource } from '@database-replicator/source-mysql';
+import type { Secret, TablePlan } from '@database-replicator/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices } from '../../support/describe-with-services.js';
+import { startTestPipeline, type TestPipelineRun } from '../../support/embedded-pipeline.js';
 import {
   createTestDatabases,
   queryOnce,
@@ -53,10 +51,8 @@ async function eventually<T>(
 describeWithServices(['mariadb', 'postgres'], 'MySQL source: DDL while streaming', () => {
   let mysqlDb: MysqlTestDatabase;
   let target: TestDatabases;
-  let source: MysqlSource;
   const jobId = randomBytes(6).toString('hex');
-  let stop = new AbortController();
-  let pipeline: Promise<EmbeddedPipelineReport> | undefined;
+  let pipeline: TestPipelineRun | undefined;
   let sourceUrl: Secret;
 
   /** MariaDB's rows of `table` as column → text (NULL as null), ordered by id. */
@@ -104,34 +100,21 @@ describeWithServices(['mariadb', 'postgres'], 'MySQL source: DDL while streaming
 
   /** Runs the embedded pipeline of the job on a new source connection (a restart after a stop). */
   function startPipeline(): void {
-    stop = new AbortController();
-    source = openSource(mysqlDb, {
-      url: sourceUrl,
-      tables: ['items', 'other', 'stopper'].map((table) => plan(mysqlDb.name, table)),
-      includeNewTable: (id) =>
-        id.schema === mysqlDb.name && id.table.startsWith('new')
-          ? plan(id.schema, id.table)
-          : undefined,
-    });
-    pipeline = runEmbeddedPipeline({
-      source,
+    // A failure of the pipeline shows in the waits below.
+    pipeline = startTestPipeline({
+      source: openSource(mysqlDb, {
+        url: sourceUrl,
+        tables: ['items', 'other', 'stopper'].map((table) => plan(mysqlDb.name, table)),
+        includeNewTable: (id) =>
+          id.schema === mysqlDb.name && id.table.startsWith('new')
+            ? plan(id.schema, id.table)
+            : undefined,
+      }),
       sourceKind: 'mysql',
-      targetUrl: new Secret(target.targetUrl),
-      bus: new MemoryBus(),
-      names: {
-        jobId,
-        topicPrefix: `dr.${jobId}`,
-        consumerGroup: `dr-loader-${jobId}`,
-        replicationName: `dr_pipe_${jobId}`,
-      },
-      stream: true,
-      durableBus: false,
+      targetUrl: target.targetUrl,
+      jobId,
       partitions: 3,
-      signal: stop.signal,
-      logger: createLogger({ level: 'silent' }),
     });
-    // A failure of the pipeline shows in the waits below; keep it from being unhandled.
-    pipeline.catch(() => undefined);
   }
 
   beforeAll(async () => {
@@ -151,9 +134,7 @@ describeWithServices(['mariadb', 'postgres'], 'MySQL source: DDL while streaming
   });
 
   afterAll(async () => {
-    stop.abort();
-    await pipeline?.catch(() => undefined);
-    await source?.close();
+    await pipeline?.stop().catch(() => undefined);
     await mysqlDb?.drop();
     await target?.drop();
   });
@@ -258,9 +239,7 @@ describeWithServices(['mariadb', 'postgres'], 'MySQL source: DDL while streaming
   });
 
   it('keeps a stopped table stopped when the extractor restarts', async () => {
-    stop.abort();
-    await pipeline;
-    await source.close();
+    await pipeline?.stop();
     await mysqlDb.query('INSERT INTO stopper VALUES (3, 300)');
     await mysqlDb.query('INSERT INTO other VALUES (3, 3)');
     startPipeline();

@@ -10,16 +10,14 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Secret, createLogger } from '@database-replicator/core';
-import { MemoryBus } from '@database-replicator/bus';
-import { runEmbeddedPipeline, type EmbeddedPipelineReport } from '@database-replicator/runtime';
+import { createLogger } from '@database-replicator/core';
 import {
   CHANGELOG_TABLE,
   createSqliteSource,
   removeCapture,
-  type SqliteChangeSource,
 } from '@database-replicator/source-sqlite';
 import { describeWithServices } from '../../support/describe-with-services.js';
+import { startTestPipeline, type TestPipelineRun } from '../../support/embedded-pipeline.js';
 import {
   createTestDatabases,
   queryOnce,
@@ -30,19 +28,12 @@ import { tempDir, type TempDir } from './sqlite-harness.js';
 const WAIT_MS = 30_000;
 const INITIAL = 200;
 
-type Running = Readonly<{
-  controller: AbortController;
-  done: Promise<EmbeddedPipelineReport>;
-  source: SqliteChangeSource;
-}>;
-
 describeWithServices(['postgres'], 'SQLite source: lost changelog history', () => {
   let dbs: TestDatabases;
   let dir: TempDir;
   let file: string;
   let sqlite: Database.Database;
-  let running: Running | undefined;
-  let failure: unknown;
+  let running: TestPipelineRun | undefined;
   const jobId = randomBytes(6).toString('hex');
   const written: string[] = [];
   const logger = createLogger({
@@ -50,44 +41,27 @@ describeWithServices(['postgres'], 'SQLite source: lost changelog history', () =
     destination: { write: (line: string) => written.push(line) },
   });
 
-  const start = (): Running => {
-    const source = createSqliteSource({
-      url: file,
-      name: 'sqlite',
-      pollIntervalMs: 50,
-      // Heartbeats let the idle stream's checkpoint pass the streamed change.
-      heartbeatIntervalMs: 200,
-      refreshStateDir: dir.file('state'),
-      logger: createLogger({ level: 'silent' }),
-    });
-    const controller = new AbortController();
-    const done = runEmbeddedPipeline({
-      source,
+  const start = (): TestPipelineRun =>
+    startTestPipeline({
+      source: createSqliteSource({
+        url: file,
+        name: 'sqlite',
+        pollIntervalMs: 50,
+        // Heartbeats let the idle stream's checkpoint pass the streamed change.
+        heartbeatIntervalMs: 200,
+        refreshStateDir: dir.file('state'),
+        logger: createLogger({ level: 'silent' }),
+      }),
       sourceKind: 'sqlite',
-      targetUrl: new Secret(dbs.targetUrl),
-      bus: new MemoryBus(),
-      names: {
-        jobId,
-        topicPrefix: `dr.${jobId}`,
-        consumerGroup: `dr-loader-${jobId}`,
-        replicationName: `dr_pipe_${jobId}`,
-      },
-      stream: true,
-      durableBus: false,
+      targetUrl: dbs.targetUrl,
+      jobId,
       partitions: 2,
-      signal: controller.signal,
       logger,
     });
-    failure = undefined;
-    done.catch((error: unknown) => {
-      failure = error;
-    });
-    return { controller, done, source };
-  };
-  const stop = async (run: Running): Promise<void> => {
-    run.controller.abort();
-    await run.done.catch(() => undefined);
-    await run.source.close();
+  /** Stops the running pipeline; how it ended was checked by the waits while it ran. */
+  const stop = async (): Promise<void> => {
+    await running?.stop().catch(() => undefined);
+    running = undefined;
   };
   const sourceRows = (): string =>
     JSON.stringify(sqlite.prepare('SELECT id, name FROM items ORDER BY id').all());
@@ -103,7 +77,7 @@ describeWithServices(['postgres'], 'SQLite source: lost changelog history', () =
   const waitFor = async (what: string, ok: () => Promise<boolean>): Promise<void> => {
     const deadline = Date.now() + WAIT_MS;
     while (!(await ok().catch(() => false))) {
-      if (failure !== undefined) throw failure;
+      if (running?.failure() !== undefined) throw running.failure();
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -142,15 +116,14 @@ describeWithServices(['postgres'], 'SQLite source: lost changelog history', () =
   }, 60_000);
 
   afterAll(async () => {
-    if (running !== undefined) await stop(running);
+    await stop();
     sqlite?.close();
     await dbs?.drop();
     dir?.cleanup();
   });
 
   it('copies the file again when the changelog was trimmed past the checkpoint while stopped', async () => {
-    if (running !== undefined) await stop(running);
-    running = undefined;
+    await stop();
     changeWhileStopped(1);
     // What another job's prune does: everything but the newest row goes, including the changes
     // this job never read.
@@ -166,8 +139,7 @@ describeWithServices(['postgres'], 'SQLite source: lost changelog history', () =
   }, 60_000);
 
   it('copies the file again when capture was removed while stopped', async () => {
-    if (running !== undefined) await stop(running);
-    running = undefined;
+    await stop();
     changeWhileStopped(50);
     removeCapture(file);
     // Changes while no trigger records them.

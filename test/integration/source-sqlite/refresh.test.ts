@@ -8,69 +8,43 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Secret, createLogger } from '@database-replicator/core';
-import { MemoryBus } from '@database-replicator/bus';
-import { runEmbeddedPipeline, type EmbeddedPipelineReport } from '@database-replicator/runtime';
-import { createSqliteSource, type SqliteChangeSource } from '@database-replicator/source-sqlite';
+import { createLogger } from '@database-replicator/core';
+import { createSqliteSource } from '@database-replicator/source-sqlite';
 import { describeWithServices } from '../../support/describe-with-services.js';
+import { startTestPipeline, type TestPipelineRun } from '../../support/embedded-pipeline.js';
 import {
   createTestDatabases,
   queryOnce,
   type TestDatabases,
 } from '../../support/postgres-databases.js';
+import { waitFor } from '../../support/wait-for.js';
 import { tempDir, type TempDir } from './sqlite-harness.js';
 
 const INTERVAL_MS = 300;
 const INITIAL = 300;
-
-type Running = {
-  controller: AbortController;
-  done: Promise<EmbeddedPipelineReport>;
-  source: SqliteChangeSource;
-};
 
 describeWithServices(['postgres'], 'SQLite source: refresh mode', () => {
   let dbs: TestDatabases;
   let dir: TempDir;
   let file: string;
   let sqlite: Database.Database;
-  let running: Running | undefined;
+  let running: TestPipelineRun | undefined;
   const jobId = randomBytes(6).toString('hex');
 
-  const start = (): Running => {
-    const source = createSqliteSource({
-      url: file,
-      name: 'sqlite',
-      capture: 'refresh',
-      refreshIntervalMs: INTERVAL_MS,
-      refreshStateDir: dir.file('state'),
-      logger: createLogger({ level: 'silent' }),
-    });
-    const controller = new AbortController();
-    const done = runEmbeddedPipeline({
-      source,
+  const start = (): TestPipelineRun =>
+    startTestPipeline({
+      source: createSqliteSource({
+        url: file,
+        name: 'sqlite',
+        capture: 'refresh',
+        refreshIntervalMs: INTERVAL_MS,
+        refreshStateDir: dir.file('state'),
+        logger: createLogger({ level: 'silent' }),
+      }),
       sourceKind: 'sqlite',
-      targetUrl: new Secret(dbs.targetUrl),
-      bus: new MemoryBus(),
-      names: {
-        jobId,
-        topicPrefix: `dr.${jobId}`,
-        consumerGroup: `dr-loader-${jobId}`,
-        replicationName: `dr_pipe_${jobId}`,
-      },
-      stream: true,
-      durableBus: false,
-      partitions: 1,
-      signal: controller.signal,
-      logger: createLogger({ level: 'silent' }),
+      targetUrl: dbs.targetUrl,
+      jobId,
     });
-    return { controller, done, source };
-  };
-  const stop = async (run: Running): Promise<void> => {
-    run.controller.abort();
-    await run.done;
-    await run.source.close();
-  };
   const sourceRows = (): string[] =>
     sqlite
       .prepare(
@@ -107,7 +81,7 @@ describeWithServices(['postgres'], 'SQLite source: refresh mode', () => {
   });
 
   afterAll(async () => {
-    if (running !== undefined) await stop(running);
+    await running?.stop();
     sqlite?.close();
     await dbs?.drop();
     dir?.cleanup();
@@ -116,7 +90,12 @@ describeWithServices(['postgres'], 'SQLite source: refresh mode', () => {
   it('sends inserts, updates and deletes after the snapshot within one interval; never writes the source', async () => {
     const schemaBefore = schemaOf();
     running = start();
-    await waitUntil(async () => (await targetRows().catch(() => [])).length === INITIAL, 30_000);
+    await waitFor(
+      'the snapshot',
+      async () => (await targetRows().catch(() => [])).length === INITIAL,
+      30_000,
+      50,
+    );
     expect(await targetRows()).toEqual(sourceRows());
 
     // A writer's mix, then one of each, timed.
@@ -127,13 +106,13 @@ describeWithServices(['postgres'], 'SQLite source: refresh mode', () => {
         .run('tab\there', n);
       sqlite.prepare('DELETE FROM items WHERE id = ?').run(100 + n);
     }
-    await waitUntil(identical, 20_000);
+    await waitFor("the writer's mix", identical, 20_000, 50);
     expect(await targetRows()).toEqual(sourceRows());
 
     sqlite.prepare('INSERT INTO items (id, name, qty) VALUES (5000, ?, 1)').run('marker');
     sqlite.prepare('UPDATE items SET name = ? WHERE id = 200').run('changed');
     sqlite.prepare('DELETE FROM items WHERE id = 201').run();
-    const elapsedMs = await waitUntil(identical, 10_000);
+    const elapsedMs = await waitFor('one change of each kind', identical, 10_000, 50);
     process.stderr.write(
       `sqlite refresh mode: one change of each kind reached the target in ${elapsedMs} ms (interval ${INTERVAL_MS} ms)\n`,
     );
@@ -143,22 +122,13 @@ describeWithServices(['postgres'], 'SQLite source: refresh mode', () => {
 
   it('finds the inserts, updates and deletes made while stopped after a restart', async () => {
     expect(running, 'the previous test started the pipeline').toBeDefined();
-    if (running !== undefined) await stop(running);
+    await running?.stop();
     running = undefined;
     sqlite.prepare('DELETE FROM items WHERE id IN (1, 2, 3)').run();
     sqlite.prepare("UPDATE items SET name = 'while stopped' WHERE id = 4").run();
     sqlite.prepare("INSERT INTO items (id, name) VALUES (7000, 'while stopped')").run();
     running = start();
-    await waitUntil(identical, 20_000);
+    await waitFor('the changes made while stopped', identical, 20_000, 50);
     expect(await targetRows()).toEqual(sourceRows());
   }, 60_000);
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

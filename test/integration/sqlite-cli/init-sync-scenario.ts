@@ -4,6 +4,7 @@
  * writer stops, the target must equal the source (independent comparison, sqlite-cli-fixture.ts);
  * SIGTERM stops at a checkpoint with exit 130; then `sync` resumes under more writes, equal again.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import type { ServiceName } from '../../support/service-env.js';
@@ -13,8 +14,8 @@ import { jobIdFromLog, startCli, type CliChild } from '../pipeline-cli/cli-child
 import { deleteJobTopics } from '../pipeline-cli/kafka-topics.js';
 import {
   createSourceFile,
+  expectCaughtUp,
   startWriter,
-  waitForEqual,
   type WriterStats,
 } from './sqlite-cli-fixture.js';
 
@@ -28,25 +29,10 @@ export type SqliteScenario = Readonly<{
   kafka: boolean;
 }>;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 function expectWrites(stats: WriterStats): void {
   expect(stats.transactions).toBeGreaterThan(20);
   expect(stats.updates).toBeGreaterThan(5);
   expect(stats.deletes).toBeGreaterThan(5);
-}
-
-/** Waits for equality; a failure also shows the CLI's log tail. */
-async function expectEqual(file: string, targetUrl: string, cli: CliChild): Promise<void> {
-  try {
-    await waitForEqual(file, targetUrl, 40_000);
-  } catch (error) {
-    throw new Error(`${String(error)}\n--- CLI stderr tail\n${cli.stderr().slice(-4000)}`, {
-      cause: error,
-    });
-  }
 }
 
 async function stopAtCheckpoint(cli: CliChild): Promise<void> {
@@ -91,7 +77,7 @@ export function describeSqliteScenario(scenario: SqliteScenario): void {
       jobId = jobIdFromLog(cli.stderr());
       await sleep(3000);
       expectWrites(await writer.stop());
-      await expectEqual(file, db.targetUrl, cli);
+      await expectCaughtUp(cli, file, db.targetUrl);
       await stopAtCheckpoint(cli);
     }, 150_000);
 
@@ -105,7 +91,7 @@ export function describeSqliteScenario(scenario: SqliteScenario): void {
       expect(jobIdFromLog(cli.stderr())).toBe(jobId);
       await sleep(3000);
       expectWrites(await writer.stop());
-      await expectEqual(file, db.targetUrl, cli);
+      await expectCaughtUp(cli, file, db.targetUrl);
       await stopAtCheckpoint(cli);
     }, 120_000);
   });

@@ -1,9 +1,10 @@
 /**
- * What the SQLite CLI suites share: a WAL-mode source file with `items` (INTEGER PRIMARY KEY),
- * `lines` (composite key) and `logs` (no declared key: keyed by rowid), the writer child process
- * of the source-sqlite suite, and an independent comparison of source and target (each side read
- * with its own driver and canonicalised here per docs/type-mapping.md, "SQLite": integers as
- * decimal text, reals as JS numbers, NUMERIC as numbers, blobs as hex, `logs` keyed by `_rowid`).
+ * What the SQLite CLI suites and the source-sqlite continuous sync share: a WAL-mode source file
+ * with `items` (INTEGER PRIMARY KEY), `lines` (composite key) and `logs` (no declared key: keyed
+ * by rowid), the writer child process of the source-sqlite suite, and an independent comparison
+ * of source and target (each side read with its own driver and canonicalised here per
+ * docs/type-mapping.md, "SQLite": integers as decimal text, reals as JS numbers, NUMERIC as
+ * numbers, blobs as hex, `logs` keyed by `_rowid`).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { quoteIdent } from '@database-replicator/core';
+import type { CliChild } from '../pipeline-cli/cli-child.js';
 
 const WRITER = fileURLToPath(new URL('../source-sqlite/sqlite-writer.mjs', import.meta.url));
 
@@ -68,8 +70,15 @@ const SCHEMA = `
     PRIMARY KEY (order_id, line_no));
   CREATE TABLE logs (msg TEXT, level INTEGER);`;
 
-/** Creates the three tables in WAL mode with `items` rows (plus 2,500 lines and 2,500 logs). */
-export function createSourceFile(file: string, items: number): void {
+/**
+ * Creates the three tables in WAL mode with `items` rows, plus `others.lines` lines and
+ * `others.logs` logs (2,500 each unless told).
+ */
+export function createSourceFile(
+  file: string,
+  items: number,
+  others: Readonly<{ lines: number; logs: number }> = { lines: 2500, logs: 2500 },
+): void {
   const db = new Database(file);
   try {
     db.pragma('journal_mode = WAL');
@@ -78,9 +87,9 @@ export function createSourceFile(file: string, items: number): void {
       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${items})
       INSERT INTO items (id, name, qty, price, data, note)
         SELECT i, 'item ' || i, i * 1000003, i / 7.0, randomblob(i % 9), CASE WHEN i % 5 = 0 THEN NULL ELSE 'n' END FROM n;
-      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2499)
+      WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${others.lines - 1})
       INSERT INTO lines SELECT i / 5, i % 5, 'sku' || i, i * 1.25 FROM n;
-      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${others.logs})
       INSERT INTO logs SELECT 'log ' || i, i % 4 FROM n;`);
   } finally {
     db.close();
@@ -229,6 +238,25 @@ export async function differences(
     return found;
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Waits up to 40 s for the target to equal the source while `cli` runs; a failure also shows the
+ * CLI's log tail.
+ */
+export async function expectCaughtUp(
+  cli: CliChild,
+  file: string,
+  targetUrl: string,
+  tables?: readonly string[],
+): Promise<void> {
+  try {
+    await waitForEqual(file, targetUrl, 40_000, tables);
+  } catch (error) {
+    throw new Error(`${String(error)}\n--- CLI stderr tail\n${cli.stderr().slice(-4000)}`, {
+      cause: error,
+    });
   }
 }
 

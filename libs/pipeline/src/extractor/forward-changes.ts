@@ -5,7 +5,10 @@
  * Checkpoints run behind the sender, one at a time (stream-checkpoints.ts), so reading and
  * sending the next batch overlaps with the loader applying the last one. A crash between the
  * send and the checkpoint makes the restarted extractor resend; the loader skips resent events
- * by their source position.
+ * by their source position. Each checkpoint also records, per partition that ever received a
+ * change, the position of the last message sent there (`sentUpTo`, carried over from the stored
+ * checkpoint): verify knows from it exactly when the target has applied everything before the
+ * checkpoint (docs/verify.md, "While changes stream").
  *
  * Schema changes (`s` events) go to every partition of their table's topic, after the batch
  * before them was sent and its checkpoint settled (so an in-process bus, whose
@@ -13,6 +16,7 @@
  * arrives); `stop_table` ones stop their table (schema-change-events.ts).
  */
 import { formatTableRef, type ChangeEvent, type SourcePosition } from '@database-replicator/core';
+import type { SentPosition } from '../job/job-store.js';
 import type { SourceTable, SourceTransaction } from './change-source.js';
 import { schemaChangeMessages, tableTopic } from './event-builder.js';
 import type { ExtractorOptions } from './extractor-options.js';
@@ -34,21 +38,29 @@ const DEFAULT_FLUSH_MS = 200;
 /** What a stream run did. */
 export type ForwardResult = Readonly<{ events: number; position: SourcePosition }>;
 
+/** Where a stream run starts: the stored checkpoint's resume point and what it had sent. */
+export type StreamStart = Readonly<{
+  stream: SourcePosition;
+  /** Carried into every checkpoint of the run, partitions sent to again moving on. */
+  sentUpTo?: readonly SentPosition[] | undefined;
+}>;
+
 /**
- * Streams from `checkpoint.stream` until the signal aborts or the source ends.
+ * Streams from `from.stream` until the signal aborts or the source ends.
  *
- * @param save - Stores the stream checkpoint; called after the bus acknowledged the events.
+ * @param save - Stores the stream checkpoint (resume point, and the position of the last message
+ *   sent to each partition); called after the bus acknowledged the events.
  */
 export async function forwardChanges(
   options: ExtractorOptions,
   tables: readonly SourceTable[],
-  from: SourcePosition,
-  save: (position: SourcePosition) => Promise<void>,
+  from: StreamStart,
+  save: (position: SourcePosition, sentUpTo: readonly SentPosition[]) => Promise<void>,
 ): Promise<ForwardResult> {
   const producer = await options.bus.producer();
-  const batch = new StreamBatch(options, tables);
-  const checkpoints = new StreamCheckpoints(options, from, save);
-  const steps = options.source.streamChanges(from, options.signal)[Symbol.asyncIterator]();
+  const batch = new StreamBatch(options, tables, from.sentUpTo ?? []);
+  const checkpoints = new StreamCheckpoints(options, from.stream, save);
+  const steps = options.source.streamChanges(from.stream, options.signal)[Symbol.asyncIterator]();
   const flushMs = options.streamFlushMs ?? DEFAULT_FLUSH_MS;
   const maxEvents = options.maxStreamEvents ?? DEFAULT_MAX_EVENTS;
   const flush = async (): Promise<void> => {
@@ -57,8 +69,11 @@ export async function forwardChanges(
   };
   try {
     let next = steps.next();
+    // When the gathered batch goes out at the latest: `flushMs` after its first step, however
+    // many follow (a source yielding a step every poll would otherwise hold it until maxEvents).
+    let flushAt = 0;
     for (;;) {
-      const step = batch.isEmpty() ? await next : await withDeadline(next, flushMs);
+      const step = batch.isEmpty() ? await next : await withDeadline(next, flushAt - Date.now());
       if (step === DEADLINE) {
         await flush();
         continue;
@@ -70,6 +85,7 @@ export async function forwardChanges(
         if (!batch.isEmpty()) await flush();
         await checkpoints.settle();
       }
+      if (batch.isEmpty()) flushAt = Date.now() + flushMs;
       batch.add(step.value);
       const heartbeat = step.value.events.length === 0 && step.value.resumeFrom !== null;
       if (heartbeat || batch.size() >= maxEvents) await flush();
@@ -88,6 +104,11 @@ export async function forwardChanges(
 /** A table as events name it, as a map key (cheaper than quoting: this runs per event). */
 function eventTableKey(schema: string, table: string): string {
   return `${schema}\u0000${table}`;
+}
+
+/** Identifies a partition of a topic in maps. */
+function partitionId(sent: SentPosition): string {
+  return `${sent.topic}\u0000${sent.partition}`;
 }
 
 const DEADLINE = Symbol('deadline');
@@ -119,9 +140,16 @@ class StreamBatch {
   #resumeFrom: SourcePosition | undefined;
   #sent = 0;
   #lastEventAt: number | undefined;
+  /** The last message sent per `topic` U+0000 `partition`, cumulative (the checkpoint's `sentUpTo`). */
+  readonly #sentUpTo: Map<string, SentPosition>;
 
-  constructor(options: ExtractorOptions, tables: readonly SourceTable[]) {
+  constructor(
+    options: ExtractorOptions,
+    tables: readonly SourceTable[],
+    sentBefore: readonly SentPosition[],
+  ) {
     this.#options = options;
+    this.#sentUpTo = new Map(sentBefore.map((sent) => [partitionId(sent), sent]));
     this.#tables = new Map(
       tables.map((table) => [
         eventTableKey(table.id.schema, table.id.table),
@@ -149,7 +177,8 @@ class StreamBatch {
       const messages = this.#topicMessages(topic, table);
       if (event.op === 's') {
         const { partitions, partitionForKey } = this.#options;
-        messages.addMessages(schemaChangeMessages(event, partitions, partitionForKey));
+        const copies = schemaChangeMessages(event, partitions, partitionForKey);
+        messages.addMessages(copies, event.source.position);
       } else {
         messages.addEvent(event);
       }
@@ -196,10 +225,14 @@ class StreamBatch {
     // The target table and the topic exist before the first event of the table is sent.
     await registerCreatedTables(this.#options, this.#created);
     this.#created = [];
-    const batches = [...this.#messages].map(([topic, messages]) => ({
-      topic,
-      messages: messages.take(),
-    }));
+    const batches = [...this.#messages].map(([topic, gathered]) => {
+      const { messages, lastSent } = gathered.take();
+      for (const [partition, position] of lastSent) {
+        const sent: SentPosition = Object.freeze({ topic, partition, position });
+        this.#sentUpTo.set(partitionId(sent), sent);
+      }
+      return { topic, messages };
+    });
     // One request for the whole flush: per topic, each send would wait for its own ack.
     if (producer.sendTopics !== undefined) await producer.sendTopics(batches);
     else for (const { topic, messages } of batches) await producer.send(topic, messages);
@@ -212,7 +245,8 @@ class StreamBatch {
     this.#size = 0;
     this.#resumeFrom = undefined;
     if (position === undefined) return undefined;
-    return { position, events: this.#sent, lastEventAt: this.#lastEventAt };
+    const partitions = Object.freeze([...this.#sentUpTo.values()]);
+    return { position, partitions, events: this.#sent, lastEventAt: this.#lastEventAt };
   }
 
   sentEvents(): number {

@@ -48,8 +48,8 @@ export async function runExtractor(options: ExtractorOptions): Promise<Extractor
     }
     const base: ExtractorCheckpoint = checkpoint;
     try {
-      const streamed = await forwardChanges(options, live, base.stream, (position) =>
-        store.saveCheckpoint(jobId, extractorId, { ...base, stream: position }),
+      const streamed = await forwardChanges(options, live, base, (position, sentUpTo) =>
+        store.saveCheckpoint(jobId, extractorId, { ...base, stream: position, sentUpTo }),
       );
       return report(snapshotRows, streamed.events, streamed.position);
     } catch (error) {

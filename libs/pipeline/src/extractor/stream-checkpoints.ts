@@ -12,12 +12,19 @@
  * States: idle → checkpointing (one in flight) → idle; `settle()` waits for the one in flight.
  */
 import type { SourcePosition } from '@database-replicator/core';
+import type { SentPosition } from '../job/job-store.js';
 import { isDurable } from './durability.js';
 import type { ExtractorOptions } from './extractor-options.js';
 
-/** What was sent up to a checkpoint, for progress reports. */
+/** What was sent up to a checkpoint: what it stores, and what progress reports show. */
 export type SentUpTo = Readonly<{
   position: SourcePosition;
+  /**
+   * Per partition that ever received a streamed change (this run or, carried over, an earlier
+   * one), the position of the last message sent there up to `position`: the checkpoint's
+   * `sentUpTo`.
+   */
+  partitions: readonly SentPosition[];
   /** Events sent since the stream started in this run. */
   events: number;
   /** Commit time of the last event sent, Unix epoch ms. */
@@ -26,14 +33,14 @@ export type SentUpTo = Readonly<{
 
 export class StreamCheckpoints {
   readonly #options: ExtractorOptions;
-  readonly #save: (position: SourcePosition) => Promise<void>;
+  readonly #save: (position: SourcePosition, sentUpTo: readonly SentPosition[]) => Promise<void>;
   #inFlight: Promise<void> = Promise.resolve();
   #saved: SourcePosition;
 
   constructor(
     options: ExtractorOptions,
     from: SourcePosition,
-    save: (position: SourcePosition) => Promise<void>,
+    save: (position: SourcePosition, sentUpTo: readonly SentPosition[]) => Promise<void>,
   ) {
     this.#options = options;
     this.#save = save;
@@ -65,7 +72,7 @@ export class StreamCheckpoints {
 
   async #checkpoint(sent: SentUpTo): Promise<void> {
     if (!(await isDurable(this.#options))) return;
-    await this.#save(sent.position);
+    await this.#save(sent.position, sent.partitions);
     await this.#options.source.acknowledge(sent.position);
     this.#saved = sent.position;
     this.#options.onProgress?.({

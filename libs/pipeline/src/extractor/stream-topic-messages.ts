@@ -5,6 +5,9 @@
  * by its first event, so each event still lands in its key's partition in order. Anything else
  * (a schema change, a truncate, an event without a key) closes the open chunks before it is
  * added, so it keeps its place among the events of every partition.
+ *
+ * Each message keeps the source position of the last event it carries, so that a send can tell
+ * the position of the last message of each partition (the checkpoint's `sentUpTo`).
  */
 import {
   isChunkableEvent,
@@ -12,6 +15,7 @@ import {
   serializeChunkEvent,
   type ChangeChunkSource,
   type ChangeEvent,
+  type SourcePosition,
 } from '@database-replicator/core';
 import { eventMessages, keyedEvents } from './event-builder.js';
 import type { ExtractorMessage } from './extractor-ports.js';
@@ -31,12 +35,28 @@ export type StreamTopicContext = Readonly<{
 const CHUNK_MAX_EVENTS = 1000;
 const CHUNK_MAX_BYTES = 256 * 1024;
 
-type OpenChunk = { key: string; source: ChangeChunkSource; events: string[]; bytes: number };
+type OpenChunk = {
+  key: string;
+  source: ChangeChunkSource;
+  events: string[];
+  bytes: number;
+  /** Of the last event added. */
+  position: SourcePosition;
+};
+
+/** What one topic gathered: its messages, and the position of each partition's last one. */
+export type TakenMessages = Readonly<{
+  messages: ExtractorMessage[];
+  /** Partition → source position of the last message bound for it. */
+  lastSent: ReadonlyMap<number, SourcePosition>;
+}>;
 
 export class StreamTopicMessages {
   readonly #context: StreamTopicContext;
   readonly #keyColumns: readonly string[];
   #messages: ExtractorMessage[] = [];
+  /** The source position of each of `#messages` (its last event's). */
+  #positions: SourcePosition[] = [];
   readonly #open = new Map<number, OpenChunk>();
 
   constructor(context: StreamTopicContext, keyColumns: readonly string[]) {
@@ -46,28 +66,63 @@ export class StreamTopicMessages {
 
   /** Adds a change event of the topic's table. */
   addEvent(event: ChangeEvent): void {
+    const { position } = event.source;
     if (this.#context.mode === 'rows' || !isChunkableEvent(event)) {
-      this.addMessages(eventMessages(event, this.#keyColumns));
+      this.addMessages(eventMessages(event, this.#keyColumns), position);
       return;
     }
     for (const keyed of keyedEvents(event, this.#keyColumns)) {
-      if (keyed.key === null) this.addMessages(eventMessages(keyed.event, this.#keyColumns));
-      else this.#chunk(keyed.key, keyed.event);
+      if (keyed.key === null) {
+        this.addMessages(eventMessages(keyed.event, this.#keyColumns), position);
+      } else this.#chunk(keyed.key, keyed.event);
     }
   }
 
-  /** Adds messages that travel alone, after every event added before them. */
-  addMessages(messages: readonly ExtractorMessage[]): void {
+  /** Adds messages of the event at `position` that travel alone, after every event before them. */
+  addMessages(messages: readonly ExtractorMessage[], position: SourcePosition): void {
     this.#closeAll();
-    this.#messages.push(...messages);
+    for (const message of messages) {
+      this.#messages.push(message);
+      this.#positions.push(position);
+    }
   }
 
   /** Everything gathered, in order per partition; the topic starts empty again. */
-  take(): ExtractorMessage[] {
+  take(): TakenMessages {
     this.#closeAll();
     const messages = this.#messages;
+    const lastSent = this.#lastSent(messages, this.#positions);
     this.#messages = [];
-    return messages;
+    this.#positions = [];
+    return { messages, lastSent };
+  }
+
+  /**
+   * The position of each partition's last message: a partition's messages are in source order,
+   * so the scan goes backwards and stops once every partition was found (a few keys hashed per
+   * send, not one per event). A message without a key goes to a partition the bus picks in
+   * turn, so it counts for every partition without a later message.
+   */
+  #lastSent(
+    messages: readonly ExtractorMessage[],
+    positions: readonly SourcePosition[],
+  ): Map<number, SourcePosition> {
+    const { partitions, partitionForKey } = this.#context;
+    const last = new Map<number, SourcePosition>();
+    for (let index = messages.length - 1; index >= 0 && last.size < partitions; index -= 1) {
+      const key = messages[index]?.key ?? null;
+      const position = positions[index];
+      if (position === undefined) continue;
+      if (key === null) {
+        for (let partition = 0; partition < partitions; partition += 1) {
+          if (!last.has(partition)) last.set(partition, position);
+        }
+        continue;
+      }
+      const partition = partitions > 1 ? partitionForKey(key, partitions) : 0;
+      if (!last.has(partition)) last.set(partition, position);
+    }
+    return last;
   }
 
   #chunk(key: string, event: ChangeEvent): void {
@@ -75,11 +130,14 @@ export class StreamTopicMessages {
     const partition = partitions > 1 ? partitionForKey(key, partitions) : 0;
     const json = serializeChunkEvent(event);
     let chunk = this.#open.get(partition);
+    const { position } = event.source;
     if (chunk === undefined) {
       const { connector, name, db, schema, table } = event.source;
-      chunk = { key, source: { connector, name, db, schema, table }, events: [], bytes: 0 };
+      const source = { connector, name, db, schema, table };
+      chunk = { key, source, events: [], bytes: 0, position };
       this.#open.set(partition, chunk);
     }
+    chunk.position = position;
     chunk.events.push(json);
     chunk.bytes += json.length;
     if (chunk.events.length >= CHUNK_MAX_EVENTS || chunk.bytes >= CHUNK_MAX_BYTES) {
@@ -97,5 +155,6 @@ export class StreamTopicMessages {
       key: chunk.key,
       value: serializeChangeChunk(chunk.source, chunk.events),
     });
+    this.#positions.push(chunk.position);
   }
 }

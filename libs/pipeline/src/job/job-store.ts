@@ -26,6 +26,13 @@ export type SnapshotClaim = Readonly<{
   progress: SnapshotProgress;
 }>;
 
+/** The source position of the last streamed message sent to one bus partition. */
+export type SentPosition = Readonly<{
+  topic: string;
+  partition: number;
+  position: SourcePosition;
+}>;
+
 /** An extractor's checkpoint: sent only after the bus acknowledged the events up to it. */
 export type ExtractorCheckpoint = Readonly<{
   /** P0, recorded before the snapshot read any row. */
@@ -34,6 +41,13 @@ export type ExtractorCheckpoint = Readonly<{
   stream: SourcePosition;
   /** Every table's snapshot is on the bus: restart streams, never snapshots again. */
   snapshotDone: boolean;
+  /**
+   * Per partition that ever received a streamed change, the position of the last message sent
+   * there before `stream`: once the loader's stored position of each reaches it, the target has
+   * applied everything before `stream` (verify's catch-up, docs/verify.md). Absent in checkpoints
+   * written before it existed; empty before the first streamed change.
+   */
+  sentUpTo?: readonly SentPosition[] | undefined;
 }>;
 
 /** Job state shared by extractors, the coordinator and status. */

@@ -39,11 +39,20 @@ export type JobSnapshotProgress = Readonly<{
 /** libs/pipeline `SnapshotClaim`. */
 export type JobSnapshotClaim = Readonly<{ table: TableId; progress: JobSnapshotProgress }>;
 
+/** libs/pipeline `SentPosition`: the position of the last streamed message sent to a partition. */
+export type JobSentPosition = Readonly<{
+  topic: string;
+  partition: number;
+  position: SourcePosition;
+}>;
+
 /** libs/pipeline `ExtractorCheckpoint`. */
 export type JobExtractorCheckpoint = Readonly<{
   start: SourcePosition;
   stream: SourcePosition;
   snapshotDone: boolean;
+  /** Absent in checkpoints written before it existed. */
+  sentUpTo?: readonly JobSentPosition[] | undefined;
 }>;
 
 /** libs/pipeline `JobSource`. */

@@ -67,6 +67,12 @@ export type SqliteVerifySession = Readonly<{
   name: string;
   /** `source.db` of events: the file name. */
   database: string;
+  /**
+   * Whether the file has this lib's changelog (change capture) as verify opened it: `sync` then
+   * streams it; without it `sync` runs in refresh mode, whose positions count refresh cycles,
+   * not changes.
+   */
+  changelog: boolean;
   /** The newest changelog sequence (0 without change capture), carried by repair events. */
   position(): Promise<SqliteChangelogPosition>;
   /** Current rows of `keys` (text per key column), encoded as the snapshot encodes them. */
@@ -113,6 +119,7 @@ export async function openSqliteVerify(options: SqliteVerifyOptions): Promise<Sq
       })(),
     );
     const infos = new Map(described.map((d) => [d.info.name, d]));
+    const changelog = sqliteCall(file, 'looking for the changelog', () => isCaptureInstalled(db));
     const tables = described.map(({ plan, info, key }): SqliteVerifyTable => {
       const ranged = key.kind === 'ranges' ? key.columns : [];
       const blocked = verifyBlockOf(plan, FILTERED_NOTE);
@@ -132,6 +139,7 @@ export async function openSqliteVerify(options: SqliteVerifyOptions): Promise<Sq
       connector: 'sqlite',
       name: 'sqlite',
       database: path.basename(file),
+      changelog,
       position: async () =>
         sqlitePosition(
           sqliteCall(file, 'reading the changelog position', () =>

@@ -52,3 +52,6 @@ export type { LocalValue } from './bus.js';
 
 /** Messages for one topic: an element of `BusProducer.sendTopics`, which sends many topics at once. */
 export type { TopicMessages } from './bus.js';
+
+/** How Kafka producers compress record batches (`KafkaBusOptions.compression`). */
+export type { KafkaCompression } from './kafka-producer.js';

@@ -1,8 +1,10 @@
 /**
- * A kafkajs group consumer behind an AsyncIterable. States: running (kafkajs fetches; each
- * non-empty batch is handed over through a one-batch slot, and the batch handler waits,
- * heartbeating, until the reader has taken it, so at most one fetched batch is buffered) →
- * closed (the handler returns, the member leaves the group, the iteration ends) or failed (a
+ * A kafkajs group consumer behind an AsyncIterable. States: running (kafkajs fetches; the
+ * non-empty batches of one fetch, one per partition, are handed over together: their handlers
+ * run concurrently, each puts its batch in the ready list and waits, heartbeating, until the
+ * reader has taken it; kafkajs fetches again only once every handler returned, so at most one
+ * fetch's batches are buffered, and a reader finds all of them ready at once to apply together)
+ * → closed (the handlers return, the member leaves the group, the iteration ends) or failed (a
  * crash kafkajs does not restart ends the iteration with the error). Offsets are committed only
  * by `commit`; kafkajs's in-memory position advances as batches are handed over.
  */
@@ -19,12 +21,22 @@ export type KafkaConsumerTiming = Readonly<{
   maxWaitTimeMs: number;
 }>;
 
+/**
+ * Handlers kafkajs runs at once: more than the partitions a member holds (a fetch hands over one
+ * batch per partition); idle ones cost nothing.
+ */
+const PARTITIONS_HANDED_OVER_AT_ONCE = 64;
+
+/** Bytes one fetch brings at most (kafkajs's default is 10 MiB; records travel uncompressed). */
+const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+
 export class KafkaConsumer implements BusConsumer {
   readonly #consumer: Consumer;
   readonly #groupId: string;
   readonly #heartbeatIntervalMs: number;
   readonly #changed = new ChangeSignal();
-  #slot: BusBatch | undefined;
+  /** Batches handed over and not taken yet, in hand-over order (one per partition at most). */
+  #ready: BusBatch[] = [];
   #failure: unknown;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -46,6 +58,9 @@ export class KafkaConsumer implements BusConsumer {
       sessionTimeout: timing.sessionTimeoutMs,
       heartbeatInterval: timing.heartbeatIntervalMs,
       maxWaitTimeInMs: timing.maxWaitTimeMs,
+      // Every batch of a fetch is held (as text) until the loader takes it: what one fetch may
+      // bring bounds the memory, and matches what the loader applies at once (4 MiB by default).
+      maxBytes: FETCH_MAX_BYTES,
       allowAutoTopicCreation: false,
     });
     const self = new KafkaConsumer(consumer, options.groupId, timing.heartbeatIntervalMs);
@@ -60,6 +75,8 @@ export class KafkaConsumer implements BusConsumer {
       });
       await consumer.run({
         autoCommit: false,
+        // Every partition of a fetch at once, so none waits for the others to be taken.
+        partitionsConsumedConcurrently: PARTITIONS_HANDED_OVER_AT_ONCE,
         eachBatch: (payload) => self.#handOver(payload),
       });
     } catch (error) {
@@ -75,12 +92,11 @@ export class KafkaConsumer implements BusConsumer {
     for (;;) {
       if (this.#failure !== undefined) throw this.#failure;
       if (this.#closed) return;
-      const batch = this.#slot;
+      const batch = this.#ready.shift();
       if (batch === undefined) {
         await this.#changed.wait();
         continue;
       }
-      this.#slot = undefined;
       this.#changed.notify();
       yield batch;
     }
@@ -102,8 +118,9 @@ export class KafkaConsumer implements BusConsumer {
 
   seek(topic: string, partition: number, offset: string): void {
     parseOffset(topic, partition, offset);
-    if (this.#slot?.topic === topic && this.#slot.partition === partition) {
-      this.#slot = undefined;
+    const kept = this.#ready.filter((b) => b.topic !== topic || b.partition !== partition);
+    if (kept.length < this.#ready.length) {
+      this.#ready = kept;
       this.#changed.notify();
     }
     this.#consumer.seek({ topic, partition, offset });
@@ -116,7 +133,7 @@ export class KafkaConsumer implements BusConsumer {
 
   async #close(): Promise<void> {
     this.#closed = true;
-    this.#slot = undefined;
+    this.#ready = [];
     this.#changed.notify();
     await this.#consumer.disconnect();
   }
@@ -130,7 +147,7 @@ export class KafkaConsumer implements BusConsumer {
     this.#changed.notify();
   }
 
-  /** kafkajs's batch handler: waits for the slot, fills it, waits until the reader took it. */
+  /** kafkajs's batch handler: adds the batch to the ready list, waits until the reader took it. */
   async #handOver({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.isEmpty()) return;
     const handed: BusBatch = Object.freeze({
@@ -148,11 +165,10 @@ export class KafkaConsumer implements BusConsumer {
       ),
     });
     const live = (): boolean => !this.#closed && isRunning() && !isStale();
-    while (live() && this.#slot !== undefined) await this.#pause(heartbeat);
     if (!live()) return;
-    this.#slot = handed;
+    this.#ready.push(handed);
     this.#changed.notify();
-    while (live() && this.#slot === handed) await this.#pause(heartbeat);
+    while (live() && this.#ready.includes(handed)) await this.#pause(heartbeat);
   }
 
   async #pause(heartbeat: () => Promise<void>): Promise<void> {

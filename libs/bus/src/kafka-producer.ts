@@ -1,32 +1,46 @@
 /**
  * A kafkajs producer made safe for per-key order: idempotent, `maxInFlightRequests: 1`, and
  * every send chained after the previous one (kafkajs drops messages when idempotent sends run
- * concurrently), acknowledged by all in-sync replicas (`acks: -1`), gzip-compressed. The
- * messages of one `send` or `sendTopics` travel as one batched request (`sendBatch`).
+ * concurrently), acknowledged by all in-sync replicas (`acks: -1`), compressed as configured
+ * (`KafkaBusOptions.compression`). The messages of one `send` or `sendTopics` travel as few
+ * batched requests (`sendBatch`) as the broker's record batch limit allows (kafka-request-groups.ts).
  */
 import { replicatorError, retry } from '@database-replicator/core';
 import kafkajs from 'kafkajs';
-import type { Kafka, Producer } from 'kafkajs';
+import type { CompressionTypes as Codec, Kafka, Producer } from 'kafkajs';
 import type { BusMessage, BusProducer, TopicMessages } from './bus.js';
 import { busClosed, isUnknownTopicError, topicNotFound } from './bus-errors.js';
+import { kafkaRequestGroups } from './kafka-request-groups.js';
 
 const { CompressionTypes, Partitioners } = kafkajs;
+
+/**
+ * How producers compress record batches: `'none'` or `'gzip'` (the codecs kafkajs has built in).
+ */
+export type KafkaCompression = 'none' | 'gzip';
 
 export class KafkaProducer implements BusProducer {
   readonly #producer: Producer;
   readonly #topicExists: (topic: string) => Promise<boolean>;
+  readonly #compression: Codec;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(producer: Producer, topicExists: (topic: string) => Promise<boolean>) {
+  private constructor(
+    producer: Producer,
+    topicExists: (topic: string) => Promise<boolean>,
+    compression: KafkaCompression,
+  ) {
     this.#producer = producer;
     this.#topicExists = topicExists;
+    this.#compression = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
   /** Connects a producer; `topicExists` answers whether a topic was created. */
   static async open(
     kafka: Kafka,
     topicExists: (topic: string) => Promise<boolean>,
+    compression: KafkaCompression,
   ): Promise<KafkaProducer> {
     const producer = kafka.producer({
       idempotent: true,
@@ -35,7 +49,7 @@ export class KafkaProducer implements BusProducer {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
-    return new KafkaProducer(producer, topicExists);
+    return new KafkaProducer(producer, topicExists, compression);
   }
 
   send(topic: string, messages: readonly BusMessage[]): Promise<void> {
@@ -63,13 +77,15 @@ export class KafkaProducer implements BusProducer {
       if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
     }
     try {
-      // The topics exist (the admin said so), so "unknown topic or partition" means this
-      // client's metadata lags a topic created a moment ago: wait and ask again.
-      await retry(() => this.#sendOnce(batches), {
-        isRetryable: isUnknownTopicError,
-        maxAttempts: UNKNOWN_TOPIC_ATTEMPTS,
-        maxDelayMs: 5_000,
-      });
+      for (const request of kafkaRequestGroups(batches)) {
+        // The topics exist (the admin said so), so "unknown topic or partition" means this
+        // client's metadata lags a topic created a moment ago: wait and ask again.
+        await retry(() => this.#sendOnce(request), {
+          isRetryable: isUnknownTopicError,
+          maxAttempts: UNKNOWN_TOPIC_ATTEMPTS,
+          maxDelayMs: 5_000,
+        });
+      }
     } catch (error) {
       throw sendFailed(batches, error);
     }
@@ -78,7 +94,7 @@ export class KafkaProducer implements BusProducer {
   async #sendOnce(batches: readonly TopicMessages[]): Promise<void> {
     await this.#producer.sendBatch({
       acks: -1,
-      compression: CompressionTypes.GZIP,
+      compression: this.#compression,
       topicMessages: batches.map(({ topic, messages }) => ({
         topic,
         messages: messages.map(({ key, value, headers }) =>

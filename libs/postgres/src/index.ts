@@ -205,6 +205,9 @@ export type {
   RefusedCopyRow,
 } from './writer/find-refused-copy-rows.js';
 
+// Loader target (issue 5): several change batches (tables, partitions) in one transaction
+export { applyChangeBatches } from './writer/apply-change-batches.js';
+
 // Verify while a pipeline applies (issue 7): exact catch-up on ordered streams (MySQL binlog, SQLite changelog)
 export { findAppliedProgress } from './verify/applied-progress.js';
 export type { AppliedProgress, AppliedProgressOptions } from './verify/applied-progress.js';

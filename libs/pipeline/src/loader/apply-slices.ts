@@ -27,7 +27,7 @@ export function* applySlices(
 }
 
 /** A record's value size; an in-process value is estimated rather than encoded. */
-function recordBytes(record: LoaderRecord | undefined): number {
+export function recordBytes(record: LoaderRecord | undefined): number {
   if (record === undefined) return 0;
   return record.local === undefined ? (record.value?.length ?? 0) : record.local.sizeBytes;
 }

@@ -98,6 +98,13 @@ export interface ChangeApplier {
    */
   apply(batch: ApplyBatch): Promise<ApplyCounts>;
   /**
+   * Applies several batches (of several tables, or of one table's partitions; each event in one
+   * batch only) in ONE transaction with all the offsets they cover, with the same exactly-once
+   * effect and errors as {@link apply}: what the bus delivered from many partitions at once costs
+   * one transaction. Optional: without it the loader applies each partition's events on its own.
+   */
+  applyAll?(batches: readonly ApplyBatch[]): Promise<ApplyCounts>;
+  /**
    * Loads copy chunks with their offsets in one transaction, with the same exactly-once effect
    * and the same errors as {@link apply}; counts are rows.
    */

@@ -1,22 +1,30 @@
 /**
- * The loader loop: bus batches → validated events → one apply per run of one table → commit.
+ * The loader loop: bus batches → validated events → applies → commits.
  *
- * Per consumer batch (one partition, offset order), in chunks of at most `maxBatchMessages`:
- * 1. deserialize and validate each message (an event the extractor of this process built, handed
- *    over by the in-process bus, is taken as it is); tombstones are ignored; a message that fails
- *    validation, or whose table has no known key columns, is dead-lettered;
- * 2. split the rest into runs of consecutive events of one table and apply the runs in order
- *    (transient failures retried). Runs, not one group per table: the target stores ONE next
- *    offset per partition, so applying a later event of table A before an earlier one of table B
- *    would mark B's event as applied. A run rejected as poison is applied again event by event to
- *    isolate the poison events (or, in a copy chunk, rows), which are dead-lettered while the
- *    others are applied;
- * 3. commit the chunk's last offset + 1 on the consumer, only after every apply returned. The
- *    target stored the offsets in the apply's own transaction, so a crash before the commit only
- *    causes a replay, which the applier skips; for the same reason a commit the bus refuses
+ * 1. Batches are read in groups (batch-groups.ts): the next one, plus those the consumer already
+ *    holds behind it (what one fetch brought from many partitions), within `maxBatchMessages`
+ *    and `maxBatchBytes`; a single larger batch is cut into slices within them. A group of
+ *    several batches is one unit, each slice of a larger batch is one; each partition's share of
+ *    a unit is a part.
+ * 2. Each message is deserialized and validated (an event the extractor of this process built,
+ *    handed over by the in-process bus, is taken as it is); tombstones are ignored; a message
+ *    that fails validation, or whose table has no known key columns, is dead-lettered. A part
+ *    becomes runs of consecutive events of one table (and one kind).
+ * 3. A unit of several parts holding only row changes is applied in ONE transaction with all
+ *    its offsets when the applier can (`applyAll`); otherwise, or when that is refused as
+ *    poison, each part's runs are applied in order (transient failures retried). Runs, not one
+ *    group per table: the target stores ONE next offset per partition, so applying a later
+ *    event of table A before an earlier one of table B in separate transactions would mark B's
+ *    event as applied. A run rejected as poison is applied again event by event to isolate the
+ *    poison events (or, in a copy chunk, rows), which are dead-lettered while the others are
+ *    applied.
+ * 4. Each part's last offset + 1 is committed on the consumer, only after its applies returned.
+ *    The target stored the offsets in the apply's own transaction, so a crash before the commit
+ *    only causes a replay, which the applier skips; for the same reason a commit the bus refuses
  *    (the partition moved to another member in a rebalance) is logged and the loop goes on.
- * Aborting `signal` ends a wait for the next batch at once; a chunk in flight finishes (retries
- * included) and commits, then the loop resolves with the counts. The consumer's owner closes it.
+ * Aborting `signal` ends a wait for the next batch at once; a unit in flight finishes its part
+ * (retries included) and commits it, then the loop resolves with the counts. The consumer's
+ * owner closes it.
  */
 import {
   isReplicatorError,
@@ -28,69 +36,22 @@ import {
   type TableId,
 } from '@database-replicator/core';
 import { applySlices } from './apply-slices.js';
-import { nextUnlessAborted } from './next-unless-aborted.js';
+import { BatchGroups } from './batch-groups.js';
+import { continuesRun, groupRuns, type Run } from './group-runs.js';
 import { isPoisonError } from './poison-error.js';
 import { isolatePoisonEvents, type IsolationContext } from './isolate-poison-events.js';
 import { isolateRefusedCopyRows } from './isolate-refused-copy-rows.js';
 import { decodeLoaderMessage, type LoaderMessage, type Pending } from './loader-message.js';
+import type { LoaderOptions, LoaderStats } from './loader-options.js';
 import type {
   ApplyBatch,
   ApplyCounts,
-  ChangeApplier,
   CopyChunkBatch,
-  DeadLetterSink,
-  LoaderConsumer,
+  LoaderBatch,
   LoaderRecord,
 } from './loader-ports.js';
 
-/** Options of {@link runLoader}. */
-export type LoaderOptions = Readonly<{
-  consumer: LoaderConsumer;
-  applier: ChangeApplier;
-  deadLetters: DeadLetterSink;
-  /**
-   * Key columns of a table; `undefined` for a table the loader does not know (its events are
-   * dead-lettered). Called per event: answer from a cache.
-   */
-  keyColumnsOf: (table: TableId) => Promise<readonly string[] | undefined>;
-  /** Consumer group under which the target stores offsets. */
-  consumerGroup: string;
-  /** Messages applied (and committed) together at most; at least 1. Default 500. */
-  maxBatchMessages?: number;
-  /**
-   * Bytes of message values applied together at most (a slice always holds one message, however
-   * large). Default 4 MiB.
-   */
-  maxBatchBytes?: number;
-  /** Attempts per apply, dead-letter send or commit on transient failures. Default 5. */
-  maxAttempts?: number;
-  /** Aborting stops the loop after the chunk in flight is committed (or at once when idle). */
-  signal?: AbortSignal;
-  logger: Logger;
-  /** Called after each commit; e.g. to publish progress or, in tests, to stop once drained. */
-  onCommit?: (progress: LoaderProgress) => void;
-}>;
-
-/** Counts since the loop started. */
-export type LoaderStats = Readonly<{
-  /** Events applied (past the stored offsets). */
-  applied: number;
-  /** Events at or below the stored offsets (replays), skipped by the applier. */
-  skipped: number;
-  /** Messages sent to the dead-letter sink. */
-  deadLettered: number;
-  /** Tombstones (null values) ignored. */
-  tombstones: number;
-}>;
-
-/** What {@link LoaderOptions.onCommit} receives. */
-export type LoaderProgress = Readonly<{
-  topic: string;
-  partition: number;
-  /** The committed offset: the next to read. */
-  nextOffset: string;
-  stats: LoaderStats;
-}>;
+export type { LoaderOptions, LoaderProgress, LoaderStats } from './loader-options.js';
 
 const DEFAULT_MAX_BATCH_MESSAGES = 500;
 const DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -109,8 +70,8 @@ export async function runLoader(options: LoaderOptions): Promise<LoaderStats> {
   return loader.run();
 }
 
-/** Consecutive messages of one table and one kind: applied together. */
-type Run = { table: TableId; keyColumns: readonly string[]; items: Pending[] };
+/** A partition's share of a unit: consecutive records of one partition, in offset order. */
+type Part = Readonly<{ topic: string; partition: number; records: readonly LoaderRecord[] }>;
 
 /** A message of a table whose key columns are known. */
 type Decoded = Readonly<{ table: TableId; keyColumns: readonly string[]; item: Pending }>;
@@ -143,15 +104,16 @@ class LoaderRun {
   async run(): Promise<LoaderStats> {
     const { consumer, signal } = this.#options;
     this.#log.info({ consumerGroup: this.#options.consumerGroup }, 'loader started');
-    const batches = consumer[Symbol.asyncIterator]();
+    const groups = new BatchGroups(consumer[Symbol.asyncIterator](), {
+      maxMessages: this.#maxBatchMessages,
+      maxBytes: this.#maxBatchBytes,
+    });
     for (;;) {
-      const next = await nextUnlessAborted(batches, signal);
-      if (next === undefined || next.done === true) break;
-      const batch = next.value;
-      const slices = applySlices(batch.messages, this.#maxBatchMessages, this.#maxBatchBytes);
-      for (const slice of slices) {
+      const group = await groups.next(signal);
+      if (group === undefined) break;
+      for (const unit of this.#units(group)) {
         if (signal?.aborted === true) break;
-        await this.#loadChunk(batch.topic, batch.partition, slice);
+        await this.#loadUnit(unit);
       }
     }
     const stats = this.#stats();
@@ -159,11 +121,44 @@ class LoaderRun {
     return stats;
   }
 
-  async #loadChunk(
-    topic: string,
-    partition: number,
-    records: readonly LoaderRecord[],
-  ): Promise<void> {
+  /** The units of a group: all its batches, or the slices of its one batch. */
+  *#units(group: readonly LoaderBatch[]): Generator<Part[]> {
+    const [only] = group;
+    if (group.length > 1 || only === undefined) {
+      yield group.map(({ topic, partition, messages }) => ({
+        topic,
+        partition,
+        records: messages,
+      }));
+      return;
+    }
+    const { topic, partition } = only;
+    for (const records of applySlices(only.messages, this.#maxBatchMessages, this.#maxBatchBytes)) {
+      yield [{ topic, partition, records }];
+    }
+  }
+
+  async #loadUnit(parts: readonly Part[]): Promise<void> {
+    const decoded: { part: Part; runs: Run[] }[] = [];
+    for (const part of parts) decoded.push({ part, runs: await this.#runsOf(part) });
+    if (parts.length > 1 && (await this.#applyTogether(decoded.flatMap((d) => d.runs)))) {
+      // One commit per partition (its last part), all at once: each is a round trip to the bus.
+      const last = new Map(decoded.map((d) => [`${d.part.topic}\u0000${d.part.partition}`, d]));
+      await Promise.all(
+        [...last.values()].map(({ part, runs }) => this.#commitPart(part, runs.length)),
+      );
+      return;
+    }
+    for (const { part, runs } of decoded) {
+      // Parts are independent: once aborted, the rest is left uncommitted for a replay.
+      if (part !== decoded[0]?.part && this.#options.signal?.aborted === true) return;
+      for (const run of runs) await this.#applyGroup(run.table, run.keyColumns, run.items);
+      await this.#commitPart(part, runs.length);
+    }
+  }
+
+  /** A part's messages as runs of one table and one kind, in offset order. */
+  async #runsOf({ topic, partition, records }: Part): Promise<Run[]> {
     const runs: Run[] = [];
     for (const record of records) {
       // Synchronous unless a table's key columns must be looked up or a message dead-lettered:
@@ -178,13 +173,38 @@ class LoaderRun {
         runs.push({ table: decoded.table, keyColumns: decoded.keyColumns, items: [decoded.item] });
       }
     }
-    for (const run of runs) await this.#applyGroup(run.table, run.keyColumns, run.items);
+    return runs;
+  }
+
+  /**
+   * Applies the runs of several partitions in one transaction (`applyAll`); false when the
+   * applier cannot, the runs hold more than row changes, or the target refused them as poison
+   * (then nothing was applied, and the runs are applied one by one to isolate the poison).
+   */
+  async #applyTogether(runs: readonly Run[]): Promise<boolean> {
+    const { applier, consumerGroup } = this.#options;
+    const applyAll = applier.applyAll?.bind(applier);
+    if (applyAll === undefined) return false;
+    const batches = groupRuns(runs, consumerGroup);
+    if (batches === undefined) return false;
+    if (batches.length === 0) return true;
+    try {
+      this.#count(await this.#retry(() => applyAll(batches)));
+      return true;
+    } catch (error) {
+      if (!isPoisonError(error)) throw error;
+      this.#log.debug({ err: error }, 'a unit was refused; applying its runs one by one');
+      return false;
+    }
+  }
+
+  async #commitPart({ topic, partition, records }: Part, runs: number): Promise<void> {
     const last = records.at(-1);
     if (last === undefined) return;
     const nextOffset = (BigInt(last.offset) + 1n).toString();
     if (!(await this.#commit(topic, partition, nextOffset))) return;
     this.#log.debug(
-      { topic, partition, nextOffset, messages: records.length, runs: runs.length },
+      { topic, partition, nextOffset, messages: records.length, runs },
       'batch committed',
     );
     this.#options.onCommit?.({ topic, partition, nextOffset, stats: this.#stats() });
@@ -391,15 +411,4 @@ class LoaderRun {
       tombstones: this.#tombstones,
     });
   }
-}
-
-/** True if `item` of `table` joins `run`: same table, and copy chunks never mix with events. */
-function continuesRun(run: Run, table: TableId, item: Pending): boolean {
-  const first = run.items[0];
-  return (
-    run.table.schema === table.schema &&
-    run.table.table === table.table &&
-    first !== undefined &&
-    first.content.kind === item.content.kind
-  );
 }

@@ -33,6 +33,8 @@ import { planSchemaStep, recordAdvances, segmentsOf } from './schema-change-segm
 import { TargetTableShapeCache, type TargetTableShape } from './target-table-shape.js';
 import { columnOf, deleteKeys, upsertRows } from './upsert-rows.js';
 
+const STAGE_PREFIX = '_replicator_stage_';
+
 /** Options of {@link applyChangeBatch}. */
 export type ApplyChangeBatchOptions = Readonly<{
   /** Target table shapes kept across batches. Default: read the shape for this call only. */
@@ -60,29 +62,59 @@ export async function applyChangeBatch(
   const shape = await shapes.get(client, batch.table);
   for (const column of batch.keyColumns) columnOf(shape, column);
   const what = `${batch.events.length} change events`;
-  if (!batch.events.some((item) => item.event.op === 's')) {
-    return inApplyTransaction(client, batch.table, what, () =>
-      applyInTransaction(client, batch, shape),
-    );
-  }
+  const work = (): Promise<ApplyResult> => applyInTransaction(client, batch, shape);
+  if (!hasSchemaChange(batch)) return inApplyTransaction(client, batch.table, what, work);
   // The shape read inside the transaction is the changed one: whatever the outcome, the next
   // batch reads it again (a rolled-back change must not stay cached).
   shapes.forget(batch.table);
   try {
-    return await inApplyTransaction(client, batch.table, what, () =>
-      applySegmentsInTransaction(client, batch, shape),
-    );
+    return await inApplyTransaction(client, batch.table, what, work);
   } finally {
     shapes.forget(batch.table);
   }
 }
 
-async function applySegmentsInTransaction(
+/** True if `batch` holds a schema change (`s` event): its shape changes inside the transaction. */
+export function hasSchemaChange(batch: ChangeBatch): boolean {
+  return batch.events.some((item) => item.event.op === 's');
+}
+
+/** What a batch wrote, and where its partitions move once the transaction stores it. */
+export type WrittenBatch = Readonly<{
+  result: ApplyResult;
+  /** Sorted by topic and partition. */
+  advances: readonly PartitionAdvance[];
+}>;
+
+/**
+ * Writes `batch` inside the caller's transaction, planned against `stored` (locked by the
+ * caller), and says where its partitions move; the caller advances the stored offsets. Staging
+ * tables are named from `stagePrefix` (they live until the commit: one prefix per call).
+ */
+export async function writeBatch(
   client: pg.ClientBase,
   batch: ChangeBatch,
+  stored: ReadonlyMap<string, StoredPartition>,
+  shape: TargetTableShape,
+  stagePrefix: string,
+): Promise<WrittenBatch> {
+  if (hasSchemaChange(batch)) {
+    return writeSegments(client, batch, stored, shape, stagePrefix);
+  }
+  const plan = await planForShape(client, batch, stored, shape);
+  // After collapsing every key appears once, so deletes and upserts never touch the same row.
+  const { upserts, deletes } = await writePlan(client, batch, shape, plan, stagePrefix);
+  const { applied, skipped } = plan;
+  return { result: Object.freeze({ applied, skipped, upserts, deletes }), advances: plan.advances };
+}
+
+async function writeSegments(
+  client: pg.ClientBase,
+  batch: ChangeBatch,
+  stored: ReadonlyMap<string, StoredPartition>,
   initial: TargetTableShape,
-): Promise<ApplyResult> {
-  const stored = await lockPartitionOffsets(client, batch.consumerGroup, partitionsOf(batch));
+  stagePrefix: string,
+): Promise<WrittenBatch> {
   const running = new Map<string, StoredPartition>(stored);
   const merged = new Map<string, PartitionAdvance>();
   let shape = initial;
@@ -104,7 +136,7 @@ async function applySegmentsInTransaction(
     const part: ChangeBatch = { ...batch, events: segment.events };
     const plan = await planForShape(client, part, running, shape);
     // Staging tables live until the commit: each segment needs names of its own.
-    const written = await writePlan(client, part, shape, plan, `_replicator_stage_${segments}_`);
+    const written = await writePlan(client, part, shape, plan, `${stagePrefix}s${segments}_`);
     segments += 1;
     totals.applied += plan.applied;
     totals.skipped += plan.skipped;
@@ -112,11 +144,14 @@ async function applySegmentsInTransaction(
     totals.deletes += written.deletes;
     recordAdvances(plan.advances, running, merged);
   }
-  const advances = [...merged.values()].sort((a, b) =>
-    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
-  );
-  await advancePartitionOffsets(client, batch.consumerGroup, advances);
-  return Object.freeze(totals);
+  const advances = [...merged.values()].sort(compareAdvances);
+  return { result: Object.freeze(totals), advances };
+}
+
+/** Orders advances by topic, then partition: the order offset rows are locked and written in. */
+export function compareAdvances(a: PartitionAdvance, b: PartitionAdvance): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  return a.partition - b.partition;
 }
 
 /**
@@ -169,11 +204,9 @@ async function applyInTransaction(
   shape: TargetTableShape,
 ): Promise<ApplyResult> {
   const stored = await lockPartitionOffsets(client, batch.consumerGroup, partitionsOf(batch));
-  const plan = await planForShape(client, batch, stored, shape);
-  // After collapsing every key appears once, so deletes and upserts never touch the same row.
-  const { upserts, deletes } = await writePlan(client, batch, shape, plan, '_replicator_stage_');
-  await advancePartitionOffsets(client, batch.consumerGroup, plan.advances);
-  return Object.freeze({ applied: plan.applied, skipped: plan.skipped, upserts, deletes });
+  const { result, advances } = await writeBatch(client, batch, stored, shape, STAGE_PREFIX);
+  await advancePartitionOffsets(client, batch.consumerGroup, advances);
+  return result;
 }
 
 async function writeUpserts(

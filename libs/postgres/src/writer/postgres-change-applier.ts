@@ -6,6 +6,7 @@
 import { formatTableRef, quoteTable, type Logger, type TableId } from '@database-replicator/core';
 import type pg from 'pg';
 import { applyChangeBatch } from './apply-change-batch.js';
+import { applyChangeBatches } from './apply-change-batches.js';
 import { applyCopyChunks } from './apply-copy-chunks.js';
 import { findPoisonEvents, type PoisonEvent } from './find-poison-events.js';
 import { findRefusedCopyRows, type RefusedCopyRow } from './find-refused-copy-rows.js';
@@ -27,6 +28,13 @@ export type PostgresChangeApplier = Readonly<{
    *   `REPL_WRITER_APPLY_FAILED` (rolled back as a whole).
    */
   apply(batch: ChangeBatch): Promise<ApplyResult>;
+  /**
+   * Applies several batches (several tables, or one table's partitions) with their offsets in
+   * one transaction; see {@link applyChangeBatches}.
+   *
+   * @throws As {@link PostgresChangeApplier.apply}.
+   */
+  applyAll(batches: readonly ChangeBatch[]): Promise<ApplyResult>;
   /** Loads copy chunks with their offsets in one transaction; see {@link applyCopyChunks}. */
   applyCopyChunks(batch: CopyChunkBatch): Promise<ApplyResult>;
   /**
@@ -63,6 +71,14 @@ export function createPostgresChangeApplier(
     apply: async (batch: ChangeBatch): Promise<ApplyResult> => {
       const result = await applyChangeBatch(client, batch, { shapes });
       log.debug({ table: formatTableRef(batch.table), ...result }, 'change batch applied');
+      return result;
+    },
+    applyAll: async (batches: readonly ChangeBatch[]): Promise<ApplyResult> => {
+      const result = await applyChangeBatches(client, batches, { shapes });
+      log.debug(
+        { tables: batches.map((batch) => formatTableRef(batch.table)), ...result },
+        'change batches applied',
+      );
       return result;
     },
     applyCopyChunks: async (batch: CopyChunkBatch): Promise<ApplyResult> => {

@@ -6,6 +6,7 @@
 import { formatTableRef, isReplicatorError, type TableId } from '@database-replicator/core';
 import type { Bus } from '@database-replicator/bus';
 import type {
+  ApplyBatch,
   ApplyCounts,
   ChangeApplier,
   DeadLetterSink,
@@ -108,11 +109,54 @@ export function instrumentApplier(applier: ChangeApplier, metrics: LoaderMetrics
         () => applier.applyCopyChunks(batch),
       ),
   };
-  // The probe that isolates poison events inside a chunk applies nothing, so it is not measured;
-  // dropping it would make the loader dead-letter whole chunks whenever metrics are on.
+  const applyAll = applier.applyAll?.bind(applier);
+  if (applyAll !== undefined) {
+    instrumented.applyAll = (batches) => measuredGroup(metrics, batches, () => applyAll(batches));
+  }
+  // The probes that isolate poison events inside a chunk and refused rows inside a copy chunk
+  // apply nothing, so they are not measured; dropping them would make the loader dead-letter
+  // whole messages whenever metrics are on.
   const findPoison = applier.findPoison?.bind(applier);
   if (findPoison !== undefined) instrumented.findPoison = findPoison;
+  const findRefusedCopyRows = applier.findRefusedCopyRows?.bind(applier);
+  if (findRefusedCopyRows !== undefined) instrumented.findRefusedCopyRows = findRefusedCopyRows;
   return Object.freeze(instrumented);
+}
+
+/**
+ * Runs one apply of several batches in one transaction: each table in it counts one batch
+ * observed at the transaction's duration. Applied rows are split by table in batch order; only
+ * a partly replayed group (some events skipped) makes that split approximate.
+ */
+async function measuredGroup(
+  metrics: LoaderMetrics,
+  batches: readonly ApplyBatch[],
+  apply: () => Promise<ApplyCounts>,
+): Promise<ApplyCounts> {
+  const started = performance.now();
+  try {
+    const counts = await apply();
+    const seconds = (performance.now() - started) / 1000;
+    const tables = new Map<string, number>();
+    for (const batch of batches) {
+      const label = formatTableRef(batch.table);
+      tables.set(label, (tables.get(label) ?? 0) + batch.events.length);
+    }
+    let applied = counts.applied;
+    for (const [table, events] of tables) {
+      metrics.batchApplySeconds.observe({ table }, seconds);
+      metrics.batches.inc({ table });
+      metrics.eventsConsumed.inc({ table }, events);
+      metrics.rowsApplied.inc({ table }, Math.min(events, applied));
+      applied -= Math.min(events, applied);
+    }
+    const newest = Math.max(...batches.map((b) => newestStreamedCommitMs(b.events) ?? -1));
+    if (newest >= 0) metrics.lagSeconds.set({}, Math.max(0, Date.now() - newest) / 1000);
+    return counts;
+  } catch (error) {
+    metrics.errors.inc({ component: 'loader', code: errorCodeLabel(error) });
+    throw error;
+  }
 }
 
 /** Runs one apply of `table` carrying `events` rows, timing and counting it. */

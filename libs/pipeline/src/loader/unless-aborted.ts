@@ -1,18 +1,18 @@
 /**
- * The iterator's next result, or `undefined` as soon as `signal` aborts. A read still pending
- * then ends when the consumer's owner closes the consumer; what it returns was not committed, so
- * the bus delivers it again.
+ * A promise's result, or `undefined` as soon as a signal aborts. A read of the consumer still
+ * pending then ends when the consumer's owner closes the consumer; what it returns was not
+ * committed, so the bus delivers it again.
  */
-export function nextUnlessAborted<T>(
-  iterator: AsyncIterator<T>,
+export function unlessAborted<T>(
+  promise: Promise<T>,
   signal: AbortSignal | undefined,
-): Promise<IteratorResult<T> | undefined> {
-  if (signal === undefined) return iterator.next();
+): Promise<T | undefined> {
+  if (signal === undefined) return promise;
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
     const onAbort = (): void => resolve(undefined);
     signal.addEventListener('abort', onAbort, { once: true });
-    iterator.next().then(
+    promise.then(
       (result) => {
         signal.removeEventListener('abort', onAbort);
         resolve(result);

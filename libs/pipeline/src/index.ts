@@ -133,3 +133,10 @@ export type { RefusedCopyRow } from './loader/loader-ports.js';
 
 // Verify while changes stream (issue 7): the checkpoint's last position sent per partition
 export type { SentPosition } from './job/job-store.js';
+
+// Cross-engine verify (issue 7): the table and session shape every source lib gives verify
+export type {
+  SourceVerifySession,
+  SourceVerifyTable,
+  VerifyKeyColumn,
+} from './verify/source-verify-session.js';

@@ -3,6 +3,12 @@
  * `pg_stat_activity`) and the Kafka client id.
  */
 
+/**
+ * `application_name` of the embedded pipeline's target session (CLI `init`/`sync`): verify
+ * looks for it to tell a busy loader from a stopped one.
+ */
+export const EMBEDDED_PIPELINE_APPLICATION_NAME = 'database-replicator pipeline';
+
 /** `application_name` of the loader's target connection. */
 export const LOADER_APPLICATION_NAME = 'database-replicator-loader';
 

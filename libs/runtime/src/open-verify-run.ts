@@ -36,6 +36,7 @@ import {
   type CanonicalTargetTable,
   type PostgresClientPool,
 } from '@database-replicator/postgres';
+import { EMBEDDED_PIPELINE_APPLICATION_NAME } from './constants.js';
 import { loadSourceLibrary } from './load-source-library.js';
 import { pipelineJobNames } from './pipeline-job.js';
 import {
@@ -44,10 +45,6 @@ import {
 } from './summed-target-checksummer.js';
 
 type Endpoint = NonNullable<ReplicatorConfig['source']>;
-
-// `application_name` of the embedded pipeline's target session (run-embedded-pipeline.ts): while
-// it is connected, a checkpoint not written for a while means its loader is busy, not stopped.
-const EMBEDDED_PIPELINE_APPLICATION_NAME = 'database-replicator pipeline';
 
 /** What a verify run works on; close it when done. */
 export type VerifyRun = Readonly<{

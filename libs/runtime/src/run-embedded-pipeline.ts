@@ -19,6 +19,7 @@ import {
   migrateReplicatorSchema,
   rewindStoredOffsets,
 } from '@database-replicator/postgres';
+import { EMBEDDED_PIPELINE_APPLICATION_NAME } from './constants.js';
 import { AppliedTracker } from './applied-tracker.js';
 import { countingBus } from './counting-bus.js';
 import { waitForLoaderDrain } from './loader-drain.js';
@@ -76,7 +77,6 @@ const DEFAULT_PARTITIONS = 6;
 // A checkpoint on an in-process bus waits for the loader; once a second keeps the source busy.
 const IN_PROCESS_CHECKPOINT_INTERVAL_MS = 1000;
 const DEFAULT_MAX_BATCH_MESSAGES = 5_000;
-const APPLICATION_NAME = 'database-replicator pipeline';
 
 /**
  * Runs extractor and loader until the snapshot is applied (`stream: false`) or `signal` aborts.
@@ -89,7 +89,7 @@ export async function runEmbeddedPipeline(
 ): Promise<EmbeddedPipelineReport> {
   const { names, logger } = options;
   const client = await connectPostgres(options.targetUrl, {
-    applicationName: APPLICATION_NAME,
+    applicationName: EMBEDDED_PIPELINE_APPLICATION_NAME,
     logger,
   });
   try {

@@ -29,6 +29,10 @@ export type ReplicatorTarget = Readonly<{
   route: readonly string[];
 }>;
 
+// Node flags for our runs, for profiling: DR_BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/p'
+// (Node refuses --cpu-prof in NODE_OPTIONS, so they go on the command line).
+const NODE_FLAGS = (process.env['DR_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+
 function replicatorEnv(t: ReplicatorTarget): Record<string, string> {
   return toolEnv({
     DR_SOURCE_URL: t.sourceUrl,
@@ -68,13 +72,18 @@ export async function runReplicator(
   timeoutMs: number,
 ): Promise<ChildOutcome> {
   assertBuilt();
-  return runMeasured(process.execPath, [CLI, ...args], { env: replicatorEnv(t), timeoutMs });
+  return runMeasured(process.execPath, [...NODE_FLAGS, CLI, ...args], {
+    env: replicatorEnv(t),
+    timeoutMs,
+  });
 }
 
 /** Starts a long-running command (sync); the caller stops it. */
 export function startReplicator(t: ReplicatorTarget, args: readonly string[]): MeasuredChild {
   assertBuilt();
-  return new MeasuredChild(process.execPath, [CLI, ...args], { env: replicatorEnv(t) });
+  return new MeasuredChild(process.execPath, [...NODE_FLAGS, CLI, ...args], {
+    env: replicatorEnv(t),
+  });
 }
 
 /** `database-replicator --version`, or "?" when it is not built. */

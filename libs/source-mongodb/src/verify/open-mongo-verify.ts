@@ -9,7 +9,6 @@ import { MongoClient } from 'mongodb';
 import {
   formatTableRef,
   planTables,
-  type ChangeRow,
   type Logger,
   type MongoRefreshPosition,
   type ReplicatorConfig,
@@ -17,7 +16,13 @@ import {
   type TableId,
   type TableSelector,
 } from '@database-replicator/core';
-import { selectVerifyPlans, verifyBlockOf } from '@database-replicator/pipeline';
+import {
+  selectVerifyPlans,
+  verifyBlockOf,
+  type SourceVerifySession,
+  type SourceVerifyTable,
+  type VerifyKeyColumn,
+} from '@database-replicator/pipeline';
 import { parseMongoUrl } from '../config.js';
 import { DOCUMENT_COLUMN, ID_COLUMN } from '../constants.js';
 import { listMongoCollections } from '../introspect.js';
@@ -35,45 +40,28 @@ export type MongoVerifyOptions = Readonly<{
   logger?: Logger;
 }>;
 
-/** One collection of the run. */
-export type MongoVerifyTable = Readonly<{
-  /** The target table: `database.collection`. */
-  id: TableId;
-  /** `database.collection`, for the report. */
-  table: string;
-  /** `['_id']`. */
-  keyColumns: readonly string[];
-  /** `_id` and `document`, both compared by their text (`document::text` is jsonb's). */
-  columns: readonly Readonly<{ name: string; kind: 'text' }>[];
-  /** `_id` (`text`), ordered bytewise on both sides. */
-  key: readonly Readonly<{ name: string; text: boolean; type: string }>[];
-  source: MongoChecksummer;
-  /** Set when rows are not compared, with the reason. */
-  blocked?: Readonly<{ status: 'skipped'; note: string }>;
-  notes: readonly string[];
-}>;
+/**
+ * One collection of the run: the target table `database.collection`, keyed by `_id` (compared
+ * by its text, ordered bytewise on both sides); `_id` and `document` compared by their text
+ * (`document::text` is jsonb's).
+ */
+export type MongoVerifyTable = SourceVerifyTable<
+  'text',
+  MongoChecksummer,
+  VerifyKeyColumn & Readonly<{ type: string }>
+>;
 
-/** An open MongoDB verify source; see {@link openMongoVerify}. */
-export type MongoVerifySession = Readonly<{
-  tables: readonly MongoVerifyTable[];
-  connector: 'mongodb';
-  /** The source name replication uses (the URL's database, else `mongodb`). */
-  name: string;
-  database: string;
-  /**
-   * Refresh cycle 0: the position repair events carry. MongoDB has no position to read without
-   * opening a change stream, and repairs are recorded under their own consumer group, where
-   * nothing orders them against the stream.
-   */
-  position(): Promise<MongoRefreshPosition>;
-  /** Current documents of `keys` (`_id` texts) as target rows, encoded as the snapshot encodes them. */
-  readRows(
-    table: TableId,
-    keyColumns: readonly string[],
-    keys: readonly (readonly string[])[],
-  ): Promise<readonly ChangeRow[]>;
-  close(): Promise<void>;
-}>;
+/**
+ * An open MongoDB verify source; see {@link openMongoVerify}. Its name is the URL's database,
+ * else `mongodb`. Its position is refresh cycle 0: MongoDB has no position to read without
+ * opening a change stream, and repairs are recorded under their own consumer group, where
+ * nothing orders them against the stream.
+ */
+export type MongoVerifySession = SourceVerifySession<
+  MongoVerifyTable,
+  'mongodb',
+  MongoRefreshPosition
+>;
 
 const COLUMNS = Object.freeze([
   Object.freeze({ name: ID_COLUMN, kind: 'text' as const }),

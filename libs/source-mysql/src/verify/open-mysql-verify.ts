@@ -9,14 +9,17 @@ import {
   formatTableRef,
   planTables,
   type BinlogPosition,
-  type ChangeRow,
   type Logger,
   type ReplicatorConfig,
   type Secret,
-  type TableId,
   type TableSelector,
 } from '@database-replicator/core';
-import { selectVerifyPlans, verifyBlockOf } from '@database-replicator/pipeline';
+import {
+  selectVerifyPlans,
+  verifyBlockOf,
+  type SourceVerifySession,
+  type SourceVerifyTable,
+} from '@database-replicator/pipeline';
 import { createPool, type Pool, type RowDataPacket } from 'mysql2/promise';
 import { mysqlConnectionConfig, mysqlEndpoint } from '../config.js';
 import { SESSION_TIME_ZONE_SQL } from '../constants.js';
@@ -45,38 +48,13 @@ export type MysqlVerifyOptions = Readonly<{
 }>;
 
 /** One table of the run. */
-export type MysqlVerifyTable = Readonly<{
-  id: TableId;
-  /** `db.table`, for the report. */
-  table: string;
-  keyColumns: readonly string[];
-  /** Compared columns in source order with the target-side rendering of each. */
-  columns: readonly Readonly<{ name: string; kind: MysqlCanonicalKind }>[];
-  /** Key columns; `text` ones are ordered bytewise on both sides. */
-  key: readonly Readonly<{ name: string; text: boolean }>[];
-  source: MysqlChecksummer;
-  /** Set when rows are not compared, with the reason. */
-  blocked?: Readonly<{ status: 'skipped'; note: string }>;
-  notes: readonly string[];
-}>;
+export type MysqlVerifyTable = SourceVerifyTable<MysqlCanonicalKind, MysqlChecksummer>;
 
-/** An open MySQL verify source; see {@link openMysqlVerify}. */
-export type MysqlVerifySession = Readonly<{
-  tables: readonly MysqlVerifyTable[];
-  connector: 'mysql';
-  /** The source name replication uses (the URL's database). */
-  name: string;
-  database: string;
-  /** The current binlog position, carried by repair events. */
-  position(): Promise<BinlogPosition>;
-  /** Current rows of `keys` (PostgreSQL text per key column), encoded as replication encodes them. */
-  readRows(
-    table: TableId,
-    keyColumns: readonly string[],
-    keys: readonly (readonly string[])[],
-  ): Promise<readonly ChangeRow[]>;
-  close(): Promise<void>;
-}>;
+/**
+ * An open MySQL verify source; see {@link openMysqlVerify}. Its name is the URL's database; its
+ * position, carried by repair events, the current binlog position.
+ */
+export type MysqlVerifySession = SourceVerifySession<MysqlVerifyTable, 'mysql', BinlogPosition>;
 
 function describeForVerify(
   pool: Pool,

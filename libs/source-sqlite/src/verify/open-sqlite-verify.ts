@@ -9,15 +9,18 @@ import path from 'node:path';
 import {
   formatTableRef,
   planTables,
-  type ChangeRow,
   type Logger,
   type ReplicatorConfig,
   type Secret,
   type SqliteChangelogPosition,
-  type TableId,
   type TableSelector,
 } from '@database-replicator/core';
-import { selectVerifyPlans, verifyBlockOf } from '@database-replicator/pipeline';
+import {
+  selectVerifyPlans,
+  verifyBlockOf,
+  type SourceVerifySession,
+  type SourceVerifyTable,
+} from '@database-replicator/pipeline';
 import { currentSequence, isCaptureInstalled } from '../capture.js';
 import { DEFAULT_TARGET_SCHEMA } from '../constants.js';
 import { introspectSqliteTable, listSqliteTables } from '../introspect.js';
@@ -42,47 +45,26 @@ export type SqliteVerifyOptions = Readonly<{
 }>;
 
 /** One table of the run. */
-export type SqliteVerifyTable = Readonly<{
-  /** The target table (`schema.table`). */
-  id: TableId;
-  /** `schema.table`, for the report. */
-  table: string;
-  /** Key columns compared range by range; empty when the table is compared as a whole. */
-  keyColumns: readonly string[];
-  /** Compared columns in source order with the target-side rendering of each. */
-  columns: readonly Readonly<{ name: string; kind: SqliteCanonicalKind }>[];
-  /** Key columns; `text` ones are ordered bytewise on both sides. */
-  key: readonly Readonly<{ name: string; text: boolean }>[];
-  source: SqliteChecksummer;
-  /** Set when rows are not compared, with the reason. */
-  blocked?: Readonly<{ status: 'skipped'; note: string }>;
-  notes: readonly string[];
-}>;
+export type SqliteVerifyTable = SourceVerifyTable<SqliteCanonicalKind, SqliteChecksummer>;
 
-/** An open SQLite verify source; see {@link openSqliteVerify}. */
-export type SqliteVerifySession = Readonly<{
-  tables: readonly SqliteVerifyTable[];
-  connector: 'sqlite';
-  /** The source name replication uses (`sqlite`, as the CLI names it). */
-  name: string;
-  /** `source.db` of events: the file name. */
-  database: string;
-  /**
-   * Whether the file has this lib's changelog (change capture) as verify opened it: `sync` then
-   * streams it; without it `sync` runs in refresh mode, whose positions count refresh cycles,
-   * not changes.
-   */
-  changelog: boolean;
-  /** The newest changelog sequence (0 without change capture), carried by repair events. */
-  position(): Promise<SqliteChangelogPosition>;
-  /** Current rows of `keys` (text per key column), encoded as the snapshot encodes them. */
-  readRows(
-    table: TableId,
-    keyColumns: readonly string[],
-    keys: readonly (readonly string[])[],
-  ): Promise<readonly ChangeRow[]>;
-  close(): Promise<void>;
-}>;
+/**
+ * An open SQLite verify source; see {@link openSqliteVerify}. Its name is `sqlite` (as the CLI
+ * names it), its database the file name; its position, carried by repair events, the newest
+ * changelog sequence (0 without change capture).
+ */
+export type SqliteVerifySession = SourceVerifySession<
+  SqliteVerifyTable,
+  'sqlite',
+  SqliteChangelogPosition
+> &
+  Readonly<{
+    /**
+     * Whether the file has this lib's changelog (change capture) as verify opened it: `sync`
+     * then streams it; without it `sync` runs in refresh mode, whose positions count refresh
+     * cycles, not changes.
+     */
+    changelog: boolean;
+  }>;
 
 const FILTERED_NOTE =
   'table_filters / time_filters are not supported for SQLite sources: rows not compared';
@@ -134,7 +116,7 @@ export async function openSqliteVerify(options: SqliteVerifyOptions): Promise<Sq
         notes: key.kind === 'whole' ? [key.reason] : [],
       });
     });
-    return Object.freeze({
+    const session: SqliteVerifySession = {
       tables,
       connector: 'sqlite',
       name: 'sqlite',
@@ -154,7 +136,8 @@ export async function openSqliteVerify(options: SqliteVerifyOptions): Promise<Sq
       close: async () => {
         db.close();
       },
-    });
+    };
+    return Object.freeze(session);
   } catch (error) {
     db.close();
     throw error;

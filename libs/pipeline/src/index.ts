@@ -140,3 +140,6 @@ export type {
   SourceVerifyTable,
   VerifyKeyColumn,
 } from './verify/source-verify-session.js';
+
+// A refused message settled once under the target's lock (optional on ChangeApplier)
+export type { RefusedMessage } from './loader/loader-ports.js';

@@ -223,3 +223,6 @@ export type {
   ExtractorProgressState,
   SentPartitionPosition,
 } from './verify/applied-up-to.js';
+
+// A refused message settled once (loader dead letters): its partition's lock, then its offset
+export type { RefusedMessage } from './writer/settle-refused-message.js';

@@ -125,7 +125,33 @@ export interface ChangeApplier {
    * @throws Transient failures, retried by the loader.
    */
   findRefusedCopyRows?(batch: CopyChunkBatch): Promise<readonly RefusedCopyRow[]>;
+  /**
+   * Settles a message the target refused, once: runs `settle` (which dead-letters what the
+   * target refuses of the message and applies the rest) holding the target's lock on the
+   * message's partition, unless the stored offset is already past the message (then `settle`
+   * does not run and the result is `undefined`: it was settled or applied before); once `settle`
+   * returned, the stored offset is past the message even if nothing of it was applied. So a
+   * message that two loaders hold at once (a rebalance hands a partition over while its old
+   * owner still settles it) or that is read again (a replay) is dead-lettered once. Optional:
+   * without it the loader settles without a lock, and a message read twice is dead-lettered
+   * twice.
+   *
+   * @throws What `settle` throws (the offset is not stored then); transient failures, retried
+   *   by the loader.
+   */
+  settleRefused?(
+    message: RefusedMessage,
+    settle: () => Promise<ApplyCounts>,
+  ): Promise<ApplyCounts | undefined>;
 }
+
+/** Where a refused message was read, and the consumer group whose offsets it moves. */
+export type RefusedMessage = Readonly<{
+  consumerGroup: string;
+  topic: string;
+  partition: number;
+  offset: string;
+}>;
 
 /** A row of a copy chunk the target refuses: chunk index, line index (from 0), refusal. */
 export type RefusedCopyRow = Readonly<{

@@ -8,8 +8,9 @@
  *    a unit is a part.
  * 2. Each message is deserialized and validated (an event the extractor of this process built,
  *    handed over by the in-process bus, is taken as it is); tombstones are ignored; a message
- *    that fails validation, or whose table has no known key columns, is dead-lettered. A part
- *    becomes runs of consecutive events of one table (and one kind).
+ *    that fails validation, or whose table has no known key columns, is rejected: dead-lettered
+ *    when its part is applied, in its place. A part becomes runs of consecutive events of one
+ *    table (and one kind), and rejected messages between them.
  * 3. A unit of several parts holding only row changes is applied in ONE transaction with all
  *    its offsets when the applier can (`applyAll`); otherwise, or when that is refused as
  *    poison, each part's runs are applied in order (transient failures retried). Runs, not one
@@ -17,7 +18,10 @@
  *    event of table A before an earlier one of table B in separate transactions would mark B's
  *    event as applied. A run rejected as poison is applied again event by event to isolate the
  *    poison events (or, in a copy chunk, rows), which are dead-lettered while the others are
- *    applied.
+ *    applied. A refused or rejected message is settled once (`ChangeApplier.settleRefused`):
+ *    under the target's lock on its partition, only if the stored offset is not past it yet,
+ *    and storing the offset past it; so a loader that got the partition in a rebalance while the
+ *    old owner settles the message, or a replay, does not dead-letter it again.
  * 4. Each part's last offset + 1 is committed on the consumer, only after its applies returned.
  *    The target stored the offsets in the apply's own transaction, so a crash before the commit
  *    only causes a replay, which the applier skips; for the same reason a commit the bus refuses
@@ -37,11 +41,10 @@ import {
 } from '@database-replicator/core';
 import { applySlices } from './apply-slices.js';
 import { BatchGroups } from './batch-groups.js';
-import { continuesRun, groupRuns, type Run } from './group-runs.js';
+import { continuesRun, groupRuns, isRun, type Rejected, type Step } from './group-runs.js';
 import { isPoisonError } from './poison-error.js';
-import { isolatePoisonEvents, type IsolationContext } from './isolate-poison-events.js';
-import { isolateRefusedCopyRows } from './isolate-refused-copy-rows.js';
 import { decodeLoaderMessage, type LoaderMessage, type Pending } from './loader-message.js';
+import { settleRefused, settleRejected, type SettleContext } from './settle-refused.js';
 import type { LoaderOptions, LoaderStats } from './loader-options.js';
 import type {
   ApplyBatch,
@@ -90,6 +93,8 @@ class LoaderRun {
   #skipped = 0;
   #deadLettered = 0;
   #tombstones = 0;
+  /** What settling a refused or rejected message (settle-refused.ts) uses of this run. */
+  readonly #settling: SettleContext;
 
   constructor(options: LoaderOptions) {
     this.#options = options;
@@ -99,6 +104,13 @@ class LoaderRun {
       Math.floor(options.maxBatchMessages ?? DEFAULT_MAX_BATCH_MESSAGES),
     );
     this.#maxBatchBytes = Math.max(1, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    this.#settling = {
+      applier: options.applier,
+      consumerGroup: options.consumerGroup,
+      retry: (fn, also) => this.#retry(fn, also),
+      deadLetter: (topic, partition, record, error) =>
+        this.#deadLetter(topic, partition, record, error),
+    };
   }
 
   async run(): Promise<LoaderStats> {
@@ -139,41 +151,47 @@ class LoaderRun {
   }
 
   async #loadUnit(parts: readonly Part[]): Promise<void> {
-    const decoded: { part: Part; runs: Run[] }[] = [];
-    for (const part of parts) decoded.push({ part, runs: await this.#runsOf(part) });
-    if (parts.length > 1 && (await this.#applyTogether(decoded.flatMap((d) => d.runs)))) {
+    const decoded: { part: Part; steps: Step[] }[] = [];
+    for (const part of parts) decoded.push({ part, steps: await this.#stepsOf(part) });
+    if (parts.length > 1 && (await this.#applyTogether(decoded.flatMap((d) => d.steps)))) {
       // One commit per partition (its last part), all at once: each is a round trip to the bus.
       const last = new Map(decoded.map((d) => [`${d.part.topic}\u0000${d.part.partition}`, d]));
       await Promise.all(
-        [...last.values()].map(({ part, runs }) => this.#commitPart(part, runs.length)),
+        [...last.values()].map(({ part, steps }) => this.#commitPart(part, steps.length)),
       );
       return;
     }
-    for (const { part, runs } of decoded) {
+    for (const { part, steps } of decoded) {
       // Parts are independent: once aborted, the rest is left uncommitted for a replay.
       if (part !== decoded[0]?.part && this.#options.signal?.aborted === true) return;
-      for (const run of runs) await this.#applyGroup(run.table, run.keyColumns, run.items);
-      await this.#commitPart(part, runs.length);
+      for (const step of steps) {
+        if (isRun(step)) await this.#applyGroup(step.table, step.keyColumns, step.items);
+        else await settleRejected(this.#settling, step);
+      }
+      await this.#commitPart(part, steps.length);
     }
   }
 
-  /** A part's messages as runs of one table and one kind, in offset order. */
-  async #runsOf({ topic, partition, records }: Part): Promise<Run[]> {
-    const runs: Run[] = [];
+  /** A part's messages as runs of one table and one kind and rejected messages, in order. */
+  async #stepsOf({ topic, partition, records }: Part): Promise<Step[]> {
+    const steps: Step[] = [];
     for (const record of records) {
-      // Synchronous unless a table's key columns must be looked up or a message dead-lettered:
-      // this runs for every message.
+      // Synchronous unless a table's key columns must be looked up: this runs for every message.
       let decoded = this.#decode(topic, partition, record);
       if (decoded instanceof Promise) decoded = await decoded;
       if (decoded === undefined) continue;
-      const last = runs.at(-1);
-      if (last !== undefined && continuesRun(last, decoded.table, decoded.item)) {
+      if (!('item' in decoded)) {
+        steps.push(decoded);
+        continue;
+      }
+      const last = steps.at(-1);
+      if (last !== undefined && isRun(last) && continuesRun(last, decoded.table, decoded.item)) {
         last.items.push(decoded.item);
       } else {
-        runs.push({ table: decoded.table, keyColumns: decoded.keyColumns, items: [decoded.item] });
+        steps.push({ table: decoded.table, keyColumns: decoded.keyColumns, items: [decoded.item] });
       }
     }
-    return runs;
+    return steps;
   }
 
   /**
@@ -181,11 +199,11 @@ class LoaderRun {
    * applier cannot, the runs hold more than row changes, or the target refused them as poison
    * (then nothing was applied, and the runs are applied one by one to isolate the poison).
    */
-  async #applyTogether(runs: readonly Run[]): Promise<boolean> {
+  async #applyTogether(steps: readonly Step[]): Promise<boolean> {
     const { applier, consumerGroup } = this.#options;
     const applyAll = applier.applyAll?.bind(applier);
     if (applyAll === undefined) return false;
-    const batches = groupRuns(runs, consumerGroup);
+    const batches = groupRuns(steps, consumerGroup);
     if (batches === undefined) return false;
     if (batches.length === 0) return true;
     try {
@@ -231,18 +249,18 @@ class LoaderRun {
     }
   }
 
-  /** A message as an event of a known table, or `undefined` if ignored or dead-lettered. */
+  /** A message as an event of a known table, rejected, or `undefined` if ignored. */
   #decode(
     topic: string,
     partition: number,
     record: LoaderRecord,
-  ): Decoded | undefined | Promise<Decoded | undefined> {
+  ): Decoded | Rejected | undefined | Promise<Decoded | Rejected> {
     let message: LoaderMessage | null | undefined;
     try {
       message = decodeLoaderMessage(topic, partition, record);
     } catch (error) {
       if (!isPoisonError(error)) throw error;
-      return this.#deadLetter(topic, partition, record, error).then(() => undefined);
+      return { topic, partition, record, error };
     }
     if (message === null) {
       this.#tombstones += 1;
@@ -260,7 +278,7 @@ class LoaderRun {
     partition: number,
     record: LoaderRecord,
     message: LoaderMessage,
-  ): Promise<Decoded | undefined> {
+  ): Promise<Decoded | Rejected> {
     const table: TableId = Object.freeze({ schema: message.schema, table: message.table });
     const keyColumns = await this.#retry(() => this.#options.keyColumnsOf(table));
     if (keyColumns === undefined) {
@@ -276,8 +294,7 @@ class LoaderRun {
           },
         },
       );
-      await this.#deadLetter(topic, partition, record, error);
-      return undefined;
+      return { topic, partition, record, error };
     }
     // Found keys are kept for the run (the applier caches them too): this runs per message.
     this.#keyColumns.set(`${message.schema}\u0000${message.table}`, { table, keyColumns });
@@ -295,48 +312,14 @@ class LoaderRun {
     } catch (error) {
       if (!isPoisonError(error)) throw error;
       if (items.length === 1) {
-        const [only] = items as [Pending];
-        const counts = await this.#isolate(table, keyColumns, only);
-        if (counts === undefined)
-          await this.#deadLetter(only.topic, only.partition, only.record, error);
-        else this.#count(counts);
+        const item = items[0] as Pending;
+        this.#count(await settleRefused(this.#settling, { table, keyColumns, item, error }));
         return;
       }
     }
     // The whole run was rolled back; apply its events one by one, in order, so only the poison
     // ones are dead-lettered.
     for (const item of items) await this.#applyGroup(table, keyColumns, [item]);
-  }
-
-  /** The events (or copy rows) of a refused many-row message, applied but for the refused ones. */
-  async #isolate(
-    table: TableId,
-    keyColumns: readonly string[],
-    item: Pending,
-  ): Promise<ApplyCounts | undefined> {
-    const { consumerGroup, applier } = this.#options;
-    const context: IsolationContext = {
-      applier,
-      retry: (fn) => this.#retry(fn),
-      deadLetter: (record, error) => this.#deadLetter(item.topic, item.partition, record, error),
-    };
-    try {
-      if (item.content.kind === 'copy') {
-        const chunks = [item.content.copy];
-        return await isolateRefusedCopyRows(
-          context,
-          { consumerGroup, table, keyColumns, chunks },
-          item,
-        );
-      }
-      const batch: ApplyBatch = { consumerGroup, table, keyColumns, events: item.content.events };
-      return await isolatePoisonEvents(context, batch, item);
-    } catch (error) {
-      // The target refuses the events it accepted one by one when applied together: the message
-      // goes to the dead letters whole (after those already sent).
-      if (isPoisonError(error)) return undefined;
-      throw error;
-    }
   }
 
   #apply(table: TableId, keyColumns: readonly string[], items: Pending[]): Promise<ApplyCounts> {
@@ -386,10 +369,13 @@ class LoaderRun {
     );
   }
 
-  /** Retries transient failures. Not bound to the signal: a chunk in flight finishes. */
-  #retry<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Retries transient failures (that `also` accepts). Not bound to the signal: a chunk in flight
+   * finishes.
+   */
+  #retry<T>(fn: () => Promise<T>, also: (error: unknown) => boolean = () => true): Promise<T> {
     return retry(() => fn(), {
-      isRetryable: isTransientError,
+      isRetryable: (error) => isTransientError(error) && also(error),
       ...(this.#options.maxAttempts === undefined
         ? {}
         : { maxAttempts: this.#options.maxAttempts }),

@@ -1,8 +1,12 @@
 /**
  * Brings the target's `_replicator` schema up to date from the numbered SQL files shipped in
- * `libs/postgres/sql/` (`000001.sql`, `000002.sql`, …). Each file runs in its own transaction
- * under a transaction-scoped advisory lock and is recorded in `_replicator.migrations`, so two
- * loaders starting at once apply each file exactly once, and re-running is a no-op.
+ * `libs/postgres/sql/` (`000001.sql`, `000002.sql`, …). A run holds one session advisory lock
+ * from its first file to its last, and each file runs in its own transaction and is recorded in
+ * `_replicator.migrations`: migrators starting at once (the loaders of `init --jobs N`) take
+ * turns, the first applies every missing file in order and the others find them recorded, and
+ * re-running is a no-op. One lock per file would also run each file once and in order, but
+ * would let a second migrator take over between two files of the first (a run seeing a schema
+ * another run is halfway through) and cost every migrator a lock wait per file.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { quoteTable, replicatorError } from '@database-replicator/core';
@@ -43,10 +47,33 @@ export async function migrateReplicatorSchema(
 ): Promise<MigrationResult> {
   const files = await readMigrationFiles(options.sqlDirectory ?? DEFAULT_SQL_DIRECTORY);
   const applied: number[] = [];
-  for (const file of files) {
-    if (await applyMigration(client, file)) applied.push(file.id);
+  // A session lock, held across the files' transactions: a concurrent migrator waits here for
+  // the whole run, then finds every file recorded.
+  await lockMigrations(client);
+  try {
+    for (const file of files) {
+      if (await applyMigration(client, file)) applied.push(file.id);
+    }
+  } finally {
+    // A lost connection released the lock with its session.
+    await client
+      .query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
   }
   return Object.freeze({ applied: Object.freeze(applied), latest: files.at(-1)?.id ?? 0 });
+}
+
+async function lockMigrations(client: pg.ClientBase): Promise<void> {
+  try {
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw replicatorError(
+      'REPL_WRITER_MIGRATION_FAILED',
+      `cannot take the _replicator migration lock: ${reason}`,
+      { cause: error },
+    );
+  }
 }
 
 async function readMigrationFiles(directory: URL): Promise<MigrationFile[]> {
@@ -71,12 +98,13 @@ async function readMigrationFiles(directory: URL): Promise<MigrationFile[]> {
   }
 }
 
-/** Runs one file in its own transaction unless already recorded; true if it ran. */
+/**
+ * Runs one file in its own transaction unless already recorded; true if it ran. The caller holds
+ * the migration lock.
+ */
 async function applyMigration(client: pg.ClientBase, file: MigrationFile): Promise<boolean> {
   await client.query('BEGIN');
   try {
-    // Held to COMMIT: a concurrent migrator waits here, then sees the file recorded.
-    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
     const done = await isRecorded(client, file.id);
     if (!done) {
       await client.query(file.sql);

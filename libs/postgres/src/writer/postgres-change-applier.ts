@@ -10,6 +10,7 @@ import { applyChangeBatches } from './apply-change-batches.js';
 import { applyCopyChunks } from './apply-copy-chunks.js';
 import { findPoisonEvents, type PoisonEvent } from './find-poison-events.js';
 import { findRefusedCopyRows, type RefusedCopyRow } from './find-refused-copy-rows.js';
+import { settleRefusedMessage, type RefusedMessage } from './settle-refused-message.js';
 import type { ApplyResult, ChangeBatch, CopyChunkBatch } from './change-batch.js';
 import { TargetTableShapeCache } from './target-table-shape.js';
 
@@ -47,6 +48,11 @@ export type PostgresChangeApplier = Readonly<{
    * {@link findRefusedCopyRows}.
    */
   findRefusedCopyRows(batch: CopyChunkBatch): Promise<readonly RefusedCopyRow[]>;
+  /**
+   * Runs `settle` for a refused message under its partition's lock unless the stored offset is
+   * past it, then stores the offset past it; see {@link settleRefusedMessage}.
+   */
+  settleRefused<T>(message: RefusedMessage, settle: () => Promise<T>): Promise<T | undefined>;
   /**
    * The primary-key columns of target table `table`, in key order; `undefined` when the table
    * does not exist or has no primary key. Found keys are cached for the applier's life; a
@@ -105,6 +111,14 @@ export function createPostgresChangeApplier(
         'copy chunk rows probed',
       );
       return refused;
+    },
+    settleRefused: async <T>(
+      message: RefusedMessage,
+      settle: () => Promise<T>,
+    ): Promise<T | undefined> => {
+      const result = await settleRefusedMessage(client, message, settle);
+      if (result === undefined) log.debug({ ...message }, 'refused message settled before');
+      return result;
     },
     keyColumnsOf: async (table: TableId): Promise<readonly string[] | undefined> => {
       // Asked for every message: a plain key, not the quoted name, finds the cached answer.

@@ -19,8 +19,9 @@ export const OFFSETS_TABLE: TableId = Object.freeze({
   table: 'offsets',
 });
 
-// pg_advisory_xact_lock key serialising migrations across processes: 'DRMIGRAT' as ASCII, an
-// arbitrary constant that must simply never change.
+// Advisory lock key serialising migrations across processes, held for a whole run (earlier
+// versions took it per file, transaction-scoped; the one key keeps both kinds of run apart):
+// 'DRMIGRAT' as ASCII, an arbitrary constant that must simply never change.
 export const MIGRATION_LOCK_KEY = '4923082319793897812';
 
 /** Column additions, renames and drops applied from schema changes, with their positions. */

@@ -120,6 +120,8 @@ export function instrumentApplier(applier: ChangeApplier, metrics: LoaderMetrics
   if (findPoison !== undefined) instrumented.findPoison = findPoison;
   const findRefusedCopyRows = applier.findRefusedCopyRows?.bind(applier);
   if (findRefusedCopyRows !== undefined) instrumented.findRefusedCopyRows = findRefusedCopyRows;
+  const settleRefused = applier.settleRefused?.bind(applier);
+  if (settleRefused !== undefined) instrumented.settleRefused = settleRefused;
   return Object.freeze(instrumented);
 }
 

@@ -34,6 +34,8 @@ CREATE TABLE _replicator.job_tables (
     indexes text[] DEFAULT '{}'::text[] NOT NULL,
     last_error text,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    primary_key_deferred boolean DEFAULT false NOT NULL,
+    snapshot_claims integer DEFAULT 0 NOT NULL,
     CONSTRAINT job_tables_phase_check CHECK ((phase = ANY (ARRAY['pending'::text, 'snapshot'::text, 'snapshot_done'::text, 'streaming'::text, 'failed'::text])))
 );
 

@@ -1,9 +1,10 @@
 /**
- * Registering a job's source and tables: the target tables are created (columns and primary key
- * only; secondary indexes wait for the snapshot) and each table gets its `job_tables` row. A
- * table registered again keeps its phase and progress; its key, estimate and pending index DDL
- * are refreshed. Schema-only tables have no rows to copy, so they start `snapshot_done` with
- * their indexes built at once.
+ * Registering a job's source and tables: the target tables are created (columns only; their
+ * primary key and secondary indexes wait for the snapshot, see deferred-primary-key.ts) and each
+ * table gets its `job_tables` row. A table registered again keeps its phase and progress; its
+ * key, estimate and pending index DDL are refreshed. Schema-only tables have no rows to copy, so
+ * they are created with their key and start `snapshot_done` with their indexes built at once.
+ * A table that already exists on the target is left as it is.
  */
 import {
   formatTableRef,
@@ -52,8 +53,11 @@ export async function registerTables(
     for (const schema of new Set(tables.map((table) => table.id.schema))) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
     }
-    for (const table of tables) await createTable(client, jobId, table);
-    const inserted = await upsertJobTables(client, jobId, tables);
+    const created = new Set<string>();
+    for (const table of tables) {
+      if (await createTable(client, jobId, table)) created.add(tableKey(table.id));
+    }
+    const inserted = await upsertJobTables(client, jobId, tables, created);
     for (const table of tables) {
       if (table.schemaOnly && inserted.has(tableKey(table.id))) {
         await runIndexes(client, jobId, table);
@@ -98,20 +102,33 @@ function isDuplicateRelation(error: unknown): boolean {
   return error instanceof Error && 'code' in error && error.code === '42P07';
 }
 
+/** True when a table to be copied was created without its key (see deferred-primary-key.ts). */
+function defersPrimaryKey(table: JobSourceTable): boolean {
+  return !table.schemaOnly;
+}
+
 // Column types are DDL text the source lib produced from the source's catalog, hence not quoted;
-// names are identifiers and always are.
+// names are identifiers and always are. @returns whether the table was created.
 async function createTable(
   client: pg.ClientBase,
   jobId: string,
   table: JobSourceTable,
-): Promise<void> {
+): Promise<boolean> {
+  const { rows } = await client.query<{ found: boolean }>(
+    'SELECT to_regclass($1) IS NOT NULL AS found',
+    [quoteTable(table.id)],
+  );
+  if (rows[0]?.found === true) return false;
   const columns = table.columns.map(
     (column) => `${quoteIdent(column.name)} ${column.type}${column.nullable ? '' : ' NOT NULL'}`,
   );
-  const key = table.keyColumns.map(quoteIdent).join(', ');
-  const sql = `CREATE TABLE IF NOT EXISTS ${quoteTable(table.id)} (${columns.join(', ')}, PRIMARY KEY (${key}))`;
+  if (!defersPrimaryKey(table)) {
+    columns.push(`PRIMARY KEY (${table.keyColumns.map(quoteIdent).join(', ')})`);
+  }
+  const sql = `CREATE TABLE ${quoteTable(table.id)} (${columns.join(', ')})`;
   try {
     await client.query(singleStatement(sql));
+    return true;
   } catch (error) {
     const name = formatTableRef(table.id);
     const reason = error instanceof Error ? error.message : String(error);
@@ -127,13 +144,18 @@ async function createTable(
   }
 }
 
-/** Inserts or refreshes every table's row in one statement; @returns the newly inserted tables. */
+/**
+ * Inserts or refreshes every table's row in one statement; a table in `created` now waits for its
+ * primary key. @returns the newly inserted tables.
+ */
 async function upsertJobTables(
   client: pg.ClientBase,
   jobId: string,
   tables: readonly JobSourceTable[],
+  created: ReadonlySet<string>,
 ): Promise<Set<string>> {
   const rows = tables.map((table) => ({
+    primary_key_deferred: created.has(tableKey(table.id)) && defersPrimaryKey(table),
     schema_name: table.id.schema,
     table_name: table.id.table,
     key_columns: table.keyColumns,
@@ -148,13 +170,19 @@ async function upsertJobTables(
     inserted: boolean;
   }>(
     `INSERT INTO ${quoteTable(JOB_TABLES_TABLE)}
-       (job_id, schema_name, table_name, key_columns, estimated_rows, phase, indexes)
-     SELECT $1, r.schema_name, r.table_name, r.key_columns, r.estimated_rows, r.phase, r.indexes
+       (job_id, schema_name, table_name, key_columns, estimated_rows, phase, indexes,
+        primary_key_deferred)
+     SELECT $1, r.schema_name, r.table_name, r.key_columns, r.estimated_rows, r.phase, r.indexes,
+            r.primary_key_deferred
        FROM jsonb_to_recordset($2::jsonb) AS r(schema_name text, table_name text,
-            key_columns text[], estimated_rows bigint, phase text, indexes text[])
+            key_columns text[], estimated_rows bigint, phase text, indexes text[],
+            primary_key_deferred boolean)
      ON CONFLICT (job_id, schema_name, table_name) DO UPDATE
        SET key_columns = EXCLUDED.key_columns, estimated_rows = EXCLUDED.estimated_rows,
-           indexes = EXCLUDED.indexes, updated_at = now()
+           indexes = EXCLUDED.indexes,
+           primary_key_deferred = job_tables.primary_key_deferred
+             OR EXCLUDED.primary_key_deferred,
+           updated_at = now()
      RETURNING schema_name AS schema, table_name AS table, (xmax = 0) AS inserted`,
     [jobId, JSON.stringify(rows)],
   );

@@ -26,7 +26,7 @@ export async function restartSnapshot(
       const { rowCount } = await client.query(
         `UPDATE ${quoteTable(JOB_TABLES_TABLE)}
             SET phase = 'pending', rows_copied = 0, snapshot_after_key = NULL, last_error = NULL,
-                lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                lease_owner = NULL, lease_expires_at = NULL, snapshot_claims = 0, updated_at = now()
           WHERE job_id = $1 AND schema_name = $2 AND table_name = $3`,
         [jobId, table.schema, table.table],
       );

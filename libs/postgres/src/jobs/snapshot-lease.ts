@@ -9,6 +9,8 @@
  *
  * Table states: pending → snapshot (leased) → snapshot_done (indexes built). A worker that claims
  * again gets its own leased table back first, so a claim whose reply was lost is not orphaned.
+ * Every claim after a table's first may resend pages already loaded, so it builds the table's
+ * deferred primary key first (deferred-primary-key.ts): the resent rows then meet the key.
  */
 import {
   changeKeySchema,
@@ -19,6 +21,7 @@ import {
   type TableId,
 } from '@database-replicator/core';
 import type pg from 'pg';
+import { buildDeferredPrimaryKey } from './deferred-primary-key.js';
 import { inTransaction } from './job-database.js';
 import { leaseLost, stateInvalid, tableUnknown } from './job-errors.js';
 import { JOB_TABLES_TABLE } from './job-schema.js';
@@ -33,6 +36,8 @@ type ClaimRow = {
   key_columns: string[];
   rows_copied: string;
   snapshot_after_key: unknown;
+  snapshot_claims: number;
+  primary_key_deferred: boolean;
 };
 
 /** Leases the next claimable table of `jobId` to `worker`; `undefined` when none is left. */
@@ -42,12 +47,33 @@ export async function claimSnapshotTable(
   worker: string,
   leaseMs: number,
 ): Promise<JobSnapshotClaim | undefined> {
+  return inTransaction(client, async () => {
+    const row = await claimRow(client, jobId, worker, leaseMs);
+    if (row === undefined) return undefined;
+    const table: TableId = Object.freeze({ schema: row.schema_name, table: row.table_name });
+    if (row.snapshot_claims > 1 && row.primary_key_deferred) {
+      await buildDeferredPrimaryKey(client, table);
+    }
+    const afterKey = row.snapshot_after_key === null ? null : keyInOrder(jobId, row);
+    return Object.freeze({
+      table,
+      progress: Object.freeze({ afterKey, rows: Number(row.rows_copied), done: false }),
+    });
+  });
+}
+
+async function claimRow(
+  client: pg.ClientBase,
+  jobId: string,
+  worker: string,
+  leaseMs: number,
+): Promise<ClaimRow | undefined> {
   const lease = Math.max(1, Math.round(leaseMs));
   const { rows } = await client.query<ClaimRow>(
     `UPDATE ${TABLE} t
         SET lease_owner = $2, lease_ms = $3::bigint,
             lease_expires_at = now() + $3::bigint * interval '1 millisecond',
-            phase = 'snapshot', updated_at = now()
+            phase = 'snapshot', snapshot_claims = t.snapshot_claims + 1, updated_at = now()
       WHERE (t.job_id, t.schema_name, t.table_name) = (
               SELECT job_id, schema_name, table_name FROM ${TABLE}
                WHERE job_id = $1 AND phase IN ('pending', 'snapshot')
@@ -56,17 +82,10 @@ export async function claimSnapshotTable(
                LIMIT 1
                  FOR UPDATE SKIP LOCKED)
       RETURNING t.schema_name, t.table_name, t.key_columns, t.rows_copied::text,
-                t.snapshot_after_key`,
+                t.snapshot_after_key, t.snapshot_claims, t.primary_key_deferred`,
     [jobId, worker, lease],
   );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  const table: TableId = Object.freeze({ schema: row.schema_name, table: row.table_name });
-  const afterKey = row.snapshot_after_key === null ? null : keyInOrder(jobId, row);
-  return Object.freeze({
-    table,
-    progress: Object.freeze({ afterKey, rows: Number(row.rows_copied), done: false }),
-  });
+  return rows[0];
 }
 
 /**
@@ -115,6 +134,7 @@ async function finishSnapshot(
   if (row === undefined) throw tableUnknown(jobId, table);
   if (row.owner === worker && row.phase === 'snapshot_done') return;
   if (row.owner !== worker || row.phase !== 'snapshot') throw leaseLost(jobId, table, worker, row);
+  await buildDeferredPrimaryKey(client, table);
   await runIndexes(client, jobId, { id: table, indexes: row.indexes });
   // The owner stays recorded (the lease ends with the expiry), which makes a repeated save a no-op.
   await client.query(

@@ -1,9 +1,9 @@
 /**
  * The loader's view of a PostgreSQL target: `apply` runs {@link applyChangeBatch} with one shape
- * cache, and `keyColumnsOf` answers a table's primary-key columns from the catalog. It matches
+ * cache, and `keyColumnsOf` answers a table's key columns (target-primary-keys.ts). It matches
  * libs/pipeline's `ChangeApplier` structurally, so neither lib imports the other.
  */
-import { formatTableRef, quoteTable, type Logger, type TableId } from '@database-replicator/core';
+import { formatTableRef, type Logger, type TableId } from '@database-replicator/core';
 import type pg from 'pg';
 import { applyChangeBatch } from './apply-change-batch.js';
 import { applyChangeBatches } from './apply-change-batches.js';
@@ -12,6 +12,7 @@ import { findPoisonEvents, type PoisonEvent } from './find-poison-events.js';
 import { findRefusedCopyRows, type RefusedCopyRow } from './find-refused-copy-rows.js';
 import { settleRefusedMessage, type RefusedMessage } from './settle-refused-message.js';
 import type { ApplyResult, ChangeBatch, CopyChunkBatch } from './change-batch.js';
+import { TargetPrimaryKeys } from './target-primary-keys.js';
 import { TargetTableShapeCache } from './target-table-shape.js';
 
 /** Options of {@link createPostgresChangeApplier}. */
@@ -54,9 +55,10 @@ export type PostgresChangeApplier = Readonly<{
    */
   settleRefused<T>(message: RefusedMessage, settle: () => Promise<T>): Promise<T | undefined>;
   /**
-   * The primary-key columns of target table `table`, in key order; `undefined` when the table
-   * does not exist or has no primary key. Found keys are cached for the applier's life; a
-   * missing table is looked up again on the next call, so one created later is picked up.
+   * The primary-key columns of target table `table`, in key order (a key a job deferred counts,
+   * and is built before a change is applied to the table); `undefined` when the table does not
+   * exist or has no key. Found keys are cached for the applier's life; a missing table is looked
+   * up again on the next call, so one created later is picked up.
    */
   keyColumnsOf(table: TableId): Promise<readonly string[] | undefined>;
 }>;
@@ -72,14 +74,19 @@ export function createPostgresChangeApplier(
 ): PostgresChangeApplier {
   const log = options.logger.child({ component: 'postgres-applier' });
   const shapes = new TargetTableShapeCache();
-  const keys = new Map<string, readonly string[]>();
+  const keys = new TargetPrimaryKeys();
   return Object.freeze({
     apply: async (batch: ChangeBatch): Promise<ApplyResult> => {
+      await keys.ensureBuilt(client, [batch.table]);
       const result = await applyChangeBatch(client, batch, { shapes });
       log.debug({ table: formatTableRef(batch.table), ...result }, 'change batch applied');
       return result;
     },
     applyAll: async (batches: readonly ChangeBatch[]): Promise<ApplyResult> => {
+      await keys.ensureBuilt(
+        client,
+        batches.map((batch) => batch.table),
+      );
       const result = await applyChangeBatches(client, batches, { shapes });
       log.debug(
         { tables: batches.map((batch) => formatTableRef(batch.table)), ...result },
@@ -120,31 +127,7 @@ export function createPostgresChangeApplier(
       if (result === undefined) log.debug({ ...message }, 'refused message settled before');
       return result;
     },
-    keyColumnsOf: async (table: TableId): Promise<readonly string[] | undefined> => {
-      // Asked for every message: a plain key, not the quoted name, finds the cached answer.
-      const id = `${table.database ?? ''}\u0000${table.schema}\u0000${table.table}`;
-      const cached = keys.get(id);
-      if (cached !== undefined) return cached;
-      const found = await readPrimaryKey(client, quoteTable(table));
-      if (found !== undefined) keys.set(id, found);
-      return found;
-    },
+    keyColumnsOf: (table: TableId): Promise<readonly string[] | undefined> =>
+      keys.columnsOf(client, table),
   });
-}
-
-async function readPrimaryKey(
-  client: pg.ClientBase,
-  quotedTable: string,
-): Promise<readonly string[] | undefined> {
-  // to_regclass is NULL (no error) for a missing table or schema.
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT a.attname AS name
-       FROM pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = to_regclass($1) AND i.indisprimary
-      ORDER BY k.position`,
-    [quotedTable],
-  );
-  return rows.length === 0 ? undefined : Object.freeze(rows.map((row) => row.name));
 }

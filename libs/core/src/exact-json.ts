@@ -9,6 +9,10 @@ import type { JsonValue } from './values.js';
 
 // Strings first, so digits inside a string are never taken for a number.
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+// A number can be inexact only with 16 or more digits (any 15 significant digits survive a
+// double) or an exponent. Text without such a run (strings included) needs no token scan, which
+// was most of the parse of the usual small document.
+const MAYBE_INEXACT = /\d[\d.]{15}|\d[eE]/;
 
 /**
  * Parses a JSON text.
@@ -17,6 +21,24 @@ const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
  *   `REPL_VALUE_INVALID` for text that is not JSON.
  */
 export function parseExactJson(text: string): JsonValue {
+  if (MAYBE_INEXACT.test(text)) assertExactNumbers(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw replicatorError(
+      'REPL_VALUE_INVALID',
+      `a JSON column holds ${text.length} characters that are not JSON`,
+      { cause: error },
+    );
+  }
+  if (!isJsonValue(value)) {
+    throw replicatorError('REPL_VALUE_INVALID', `JSON.parse returned a ${typeof value}`);
+  }
+  return value;
+}
+
+function assertExactNumbers(text: string): void {
   for (const [token] of text.matchAll(JSON_TOKEN)) {
     if (!token.startsWith('"') && !isExactNumber(token)) {
       throw replicatorError(
@@ -28,29 +50,24 @@ export function parseExactJson(text: string): JsonValue {
       );
     }
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw replicatorError(
-      'REPL_VALUE_INVALID',
-      `a JSON column holds ${text.length} characters that are not JSON`,
-      { cause: error },
-    );
-  }
-  return toJsonValue(value);
 }
 
-// JSON.parse only produces JSON values; this narrows `unknown` without a cast.
-function toJsonValue(value: unknown): JsonValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value;
-  if (Array.isArray(value)) return value.map((item: unknown) => toJsonValue(item));
-  if (typeof value === 'object') {
-    // fromEntries defines own properties: assigning would turn a "__proto__" key into the prototype.
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toJsonValue(item)]));
+// JSON.parse only produces JSON values; this narrows `unknown` without a cast or a copy (its
+// objects keep a "__proto__" key as an own property, as a JSON value must).
+function isJsonValue(value: unknown): value is JsonValue {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'number':
+      return true;
+    case 'object':
+      if (Array.isArray(value)) return value.every((item: unknown) => isJsonValue(item));
+      for (const item of Object.values(value)) if (!isJsonValue(item)) return false;
+      return true;
+    default:
+      return false;
   }
-  throw replicatorError('REPL_VALUE_INVALID', `JSON.parse returned a ${typeof value}`);
 }
 
 /** True when the decimal `token` and the double nearest to it have the same value. */

@@ -25,4 +25,31 @@ describe('parseExactJson', () => {
       '12345678901234567890123',
     ]);
   });
+
+  it('checks every number that may be inexact: long digit runs, fractions and exponents', () => {
+    const refused = [
+      '[0.1234567890123456789]',
+      '{"a": {"b": [1, 2, 90071992547409931]}}',
+      '[1e400]',
+      '[-1.5E-400]',
+    ];
+    for (const text of refused) {
+      expect(() => parseExactJson(text), text).toThrow(/more precision or range/);
+    }
+    // 15 significant digits always survive a double; 17 may, and are checked.
+    expect(parseExactJson('[123456789012345, -0.12345678901234, 9007199254740993e-16]')).toEqual([
+      123456789012345, -0.12345678901234, 0.9007199254740993,
+    ]);
+  });
+
+  it('refuses text that is not JSON', () => {
+    for (const text of ['{"a": 1', 'undefined', "{'a': 1}", '']) {
+      try {
+        parseExactJson(text);
+        expect.unreachable(`accepted ${text}`);
+      } catch (error) {
+        expect(isReplicatorError(error, 'REPL_VALUE_INVALID')).toBe(true);
+      }
+    }
+  });
 });

@@ -4,7 +4,8 @@
  * and the session that reads current rows for repair. One definition, so the sources cannot
  * drift apart; each source names its kinds, checksummer and position.
  */
-import type { ChangeRow, TableId } from '@database-replicator/core';
+import type { ConnectorName, SourcePosition, TableId } from '@database-replicator/core';
+import type { RepairSource } from './repair-table.js';
 import type { VerifyBlock } from './select-verify-plans.js';
 
 /** A key column; `text` ones are ordered bytewise on both sides. */
@@ -30,21 +31,19 @@ export type SourceVerifyTable<
   notes: readonly string[];
 }>;
 
-/** An open cross-engine verify source. */
-export type SourceVerifySession<Table, Connector extends string, Position> = Readonly<{
-  tables: readonly Table[];
-  connector: Connector;
-  /** The source name replication uses. */
-  name: string;
-  /** `source.db` of the events replication writes. */
-  database: string;
-  /** The position repair events carry. */
-  position(): Promise<Position>;
-  /** Current rows of `keys` (text per key column), encoded as replication encodes them. */
-  readRows(
-    table: TableId,
-    keyColumns: readonly string[],
-    keys: readonly (readonly string[])[],
-  ): Promise<readonly ChangeRow[]>;
-  close(): Promise<void>;
-}>;
+/**
+ * An open cross-engine verify source: the repair source verify --repair reads rows from, with
+ * the source's own connector and position types, its tables, and `close`.
+ */
+export type SourceVerifySession<
+  Table,
+  Connector extends ConnectorName,
+  Position extends SourcePosition,
+> = Readonly<
+  Omit<RepairSource, 'connector' | 'position'> & {
+    tables: readonly Table[];
+    connector: Connector;
+    position(): Promise<Position>;
+    close(): Promise<void>;
+  }
+>;

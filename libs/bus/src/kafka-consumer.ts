@@ -27,8 +27,15 @@ export type KafkaConsumerTiming = Readonly<{
  */
 const PARTITIONS_HANDED_OVER_AT_ONCE = 64;
 
-/** Bytes one fetch brings at most (kafkajs's default is 10 MiB; records travel uncompressed). */
-const FETCH_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes one fetch brings at most (kafkajs's default is 10 MiB; records travel uncompressed). The
+ * loader holds what one fetch brought, decoded, for the whole of its apply transaction while the
+ * next fetch waits here, so both outlive V8's young generation and are promoted: the old
+ * generation then grows to a few times that before a full collection. Measured on a Kafka
+ * catch-up of 100,000 changes (scale 200,000), peak RSS of the sync process: 4 MiB 338-359 MB,
+ * 2 MiB 309 MB, 1 MiB 261-287 MB, with the same CPU per change (11.0-12.6 s against 12.2-12.7 s).
+ */
+const FETCH_MAX_BYTES = 1024 * 1024;
 
 export class KafkaConsumer implements BusConsumer {
   readonly #consumer: Consumer;
@@ -58,8 +65,8 @@ export class KafkaConsumer implements BusConsumer {
       sessionTimeout: timing.sessionTimeoutMs,
       heartbeatInterval: timing.heartbeatIntervalMs,
       maxWaitTimeInMs: timing.maxWaitTimeMs,
-      // Every batch of a fetch is held (as text) until the loader takes it: what one fetch may
-      // bring bounds the memory, and matches what the loader applies at once (4 MiB by default).
+      // Every batch of a fetch is held (as text) until the loader takes it, and the loader
+      // applies what one fetch brought at once: this bounds the memory of both.
       maxBytes: FETCH_MAX_BYTES,
       allowAutoTopicCreation: false,
     });

@@ -8,7 +8,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   LocalChangeEvent,
-  createLogger,
   deserializeChangeEvent,
   replicatorError,
   serializeChangeChunk,
@@ -19,43 +18,12 @@ import {
   runLoader,
   type ApplyBatch,
   type ChangeApplier,
-  type DeadLetter,
-  type LoaderBatch,
-  type LoaderConsumer,
   type LoaderRecord,
 } from '@database-replicator/pipeline';
+import { KeptDeadLetters, ListConsumer, baseLoaderOptions, rowChange } from './loader-fixtures.js';
 
-const logger = createLogger({ level: 'silent' });
-
-function event(id: number, v: string): ChangeEvent {
-  return {
-    op: 'c',
-    before: null,
-    after: { id, v },
-    ts_ms: 0,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table: 'items',
-      snapshot: 'false',
-      position: { kind: 'postgres', lsn: '0/1', txIndex: id },
-      ts_ms: 0,
-    },
-  };
-}
-
-class FakeConsumer implements LoaderConsumer {
-  readonly commits: string[] = [];
-  constructor(readonly batches: LoaderBatch[]) {}
-  async *[Symbol.asyncIterator](): AsyncIterator<LoaderBatch> {
-    for (const batch of this.batches) yield batch;
-  }
-  async commit(topic: string, partition: number, offset: string): Promise<void> {
-    this.commits.push(`${topic}/${partition}@${offset}`);
-  }
-}
+/** An insert of the row `{ id, v }` of `public.items`. */
+const event = (id: number, v: string): ChangeEvent => rowChange('items', id, { v });
 
 /** Refuses any batch holding an event whose `v` is 'bad' (a value the target cannot cast). */
 class ProbingApplier implements ChangeApplier {
@@ -90,17 +58,10 @@ class ProbingApplier implements ChangeApplier {
 }
 
 async function load(records: LoaderRecord[], applier: ChangeApplier) {
-  const consumer = new FakeConsumer([{ topic: 't', partition: 2, messages: records }]);
-  const letters: DeadLetter[] = [];
-  const stats = await runLoader({
-    consumer,
-    applier,
-    deadLetters: { send: async (letter) => void letters.push(letter) },
-    keyColumnsOf: async () => ['id'],
-    consumerGroup: 'g',
-    logger,
-  });
-  return { stats, letters, consumer };
+  const consumer = new ListConsumer([{ topic: 't', partition: 2, messages: records }]);
+  const deadLetters = new KeptDeadLetters();
+  const stats = await runLoader(baseLoaderOptions({ consumer, applier, deadLetters }));
+  return { stats, letters: deadLetters.letters, consumer };
 }
 
 function chunkRecord(events: ChangeEvent[], offset: string): LoaderRecord {

@@ -6,11 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  createLogger,
   replicatorError,
   serializeChangeEvent,
   serializeCopyChunk,
-  type ChangeEvent,
 } from '@database-replicator/core';
 import {
   runLoader,
@@ -18,67 +16,23 @@ import {
   type ApplyCounts,
   type ChangeApplier,
   type CopyChunkBatch,
-  type DeadLetter,
   type LoaderBatch,
-  type LoaderConsumer,
 } from '@database-replicator/pipeline';
-
-const logger = createLogger({ level: 'silent' });
-
-function change(table: string, id: number): ChangeEvent {
-  return {
-    op: 'c',
-    before: null,
-    after: { id, v: `${table}-${id}` },
-    ts_ms: 0,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table,
-      snapshot: 'false',
-      position: { kind: 'postgres', lsn: '0/1', txIndex: id },
-      ts_ms: 0,
-    },
-  };
-}
+import {
+  KeptDeadLetters,
+  ListConsumer,
+  baseLoaderOptions,
+  loaderBatch as batch,
+  rowChange,
+} from './loader-fixtures.js';
 
 function event(table: string, id: number): string {
-  return serializeChangeEvent(change(table, id));
+  return serializeChangeEvent(rowChange(table, id));
 }
 
 function copyChunk(table: string): string {
-  const { source } = change(table, 0);
+  const { source } = rowChange(table, 0);
   return serializeCopyChunk({ ...source, snapshot: 'true' }, 0, ['id', 'v'], 1, '1\tx\n');
-}
-
-function batch(topic: string, partition: number, first: number, values: string[]): LoaderBatch {
-  return {
-    topic,
-    partition,
-    messages: values.map((value, i) => ({ key: `k${i}`, value, offset: String(first + i) })),
-  };
-}
-
-/** Holds every batch at once, as a consumer does after a fetch of many partitions. */
-class HeldBatches implements LoaderConsumer {
-  readonly log: string[];
-  readonly #batches: LoaderBatch[];
-
-  constructor(batches: LoaderBatch[], log: string[]) {
-    this.#batches = batches;
-    this.log = log;
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<LoaderBatch> {
-    for (const item of this.#batches) yield item;
-  }
-
-  commit(topic: string, partition: number, offset: string): Promise<void> {
-    this.log.push(`commit ${topic}/${partition}@${offset}`);
-    return Promise.resolve();
-  }
 }
 
 /** Records applies; any apply holding offset `refused` of topic `a` fails as poison. */
@@ -122,17 +76,16 @@ function summary(batch: ApplyBatch): string {
 
 async function load(batches: LoaderBatch[], refused?: string, maxBatchMessages?: number) {
   const log: string[] = [];
-  const letters: DeadLetter[] = [];
+  const deadLetters = new KeptDeadLetters();
   const stats = await runLoader({
-    consumer: new HeldBatches(batches, log),
-    applier: new GroupingApplier(log, refused),
-    deadLetters: { send: (letter) => Promise.resolve(void letters.push(letter)) },
-    keyColumnsOf: () => Promise.resolve(['id']),
-    consumerGroup: 'g',
-    logger,
+    ...baseLoaderOptions({
+      consumer: new ListConsumer(batches, { log }),
+      applier: new GroupingApplier(log, refused),
+      deadLetters,
+    }),
     ...(maxBatchMessages === undefined ? {} : { maxBatchMessages }),
   });
-  return { log, letters, stats };
+  return { log, letters: deadLetters.letters, stats };
 }
 
 describe('runLoader with applyAll', () => {

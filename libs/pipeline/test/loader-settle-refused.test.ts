@@ -7,12 +7,7 @@
  * refuses, and then applies run by run.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createLogger,
-  replicatorError,
-  serializeChangeEvent,
-  type ChangeEvent,
-} from '@database-replicator/core';
+import { replicatorError, serializeChangeEvent } from '@database-replicator/core';
 import {
   runLoader,
   type ApplyBatch,
@@ -21,39 +16,17 @@ import {
   type CopyChunkBatch,
   type DeadLetter,
   type LoaderBatch,
-  type LoaderConsumer,
   type LoaderStats,
   type RefusedMessage,
 } from '@database-replicator/pipeline';
-
-const logger = createLogger({ level: 'silent' });
+import { ListConsumer, baseLoaderOptions, loaderBatch, rowChange } from './loader-fixtures.js';
 
 function event(table: string, id: number, v: string): string {
-  const change: ChangeEvent = {
-    op: 'c',
-    before: null,
-    after: { id, v },
-    ts_ms: 0,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table,
-      snapshot: 'false',
-      position: { kind: 'postgres', lsn: '0/1', txIndex: id },
-      ts_ms: 0,
-    },
-  };
-  return serializeChangeEvent(change);
+  return serializeChangeEvent(rowChange(table, id, { v }));
 }
 
 function batch(topic: string, partition: number, values: string[]): LoaderBatch {
-  return {
-    topic,
-    partition,
-    messages: values.map((value, i) => ({ key: `k${i}`, value, offset: String(i) })),
-  };
+  return loaderBatch(topic, partition, 0, values);
 }
 
 /** Partition a/0: a good row then a refused one; b/1: a good row. One fetch holds both. */
@@ -61,16 +34,6 @@ const FETCH: readonly LoaderBatch[] = [
   batch('a', 0, [event('a', 1, 'ok'), event('a', 2, 'poison')]),
   batch('b', 1, [event('b', 1, 'ok')]),
 ];
-
-/** Hands out `batches` once (what a member reads after joining), then ends. */
-function consumerOf(batches: readonly LoaderBatch[]): LoaderConsumer {
-  return {
-    async *[Symbol.asyncIterator]() {
-      for (const item of batches) yield item;
-    },
-    commit: () => Promise.resolve(),
-  };
-}
 
 type Deferred = { promise: Promise<void>; resolve: () => void };
 
@@ -153,14 +116,9 @@ function load(
   batches: readonly LoaderBatch[],
   send: (letter: DeadLetter) => Promise<void>,
 ): Promise<LoaderStats> {
-  return runLoader({
-    consumer: consumerOf(batches),
-    applier: target,
-    deadLetters: { send },
-    keyColumnsOf: () => Promise.resolve(['id']),
-    consumerGroup: 'g',
-    logger,
-  });
+  // A new consumer each time: what a member reads after joining, handed out once.
+  const consumer = new ListConsumer(batches);
+  return runLoader(baseLoaderOptions({ consumer, applier: target, deadLetters: { send } }));
 }
 
 const where = (letter: DeadLetter): string =>

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  createLogger,
   replicatorError,
   serializeChangeEvent,
   serializeCopyChunk,
@@ -16,73 +15,25 @@ import {
   type ApplyBatch,
   type ChangeApplier,
   type CopyChunkBatch,
-  type DeadLetter,
   type LoaderBatch,
   type LoaderConsumer,
   type LoaderOptions,
 } from '@database-replicator/pipeline';
+import {
+  KeptDeadLetters,
+  ListConsumer,
+  baseLoaderOptions,
+  loaderBatch,
+  rowChange,
+} from './loader-fixtures.js';
 
-const logger = createLogger({ level: 'silent' });
+/** A streamed `op` of row `id` of `public.<table>`, at transaction index 0. */
+const event = (table: string, id: number, op: ChangeEvent['op'] = 'c'): ChangeEvent =>
+  rowChange(table, id, { op, txIndex: 0 });
 
-function event(table: string, id: number, op: ChangeEvent['op'] = 'c'): ChangeEvent {
-  const row = { id, v: `${table}-${id}` };
-  return {
-    op,
-    before: op === 'd' ? row : null,
-    after: op === 'd' ? null : row,
-    ts_ms: 0,
-    source: {
-      connector: 'postgresql',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table,
-      snapshot: 'false',
-      position: { kind: 'postgres', lsn: '0/1', txIndex: 0 },
-      ts_ms: 0,
-    },
-  };
-}
-
-function batch(partition: number, first: number, values: (string | null)[]): LoaderBatch {
-  return {
-    topic: 't',
-    partition,
-    messages: values.map((value, i) => ({
-      key: `k${first + i}`,
-      value,
-      offset: String(first + i),
-    })),
-  };
-}
-
-/** Yields the batches in turn, then ends; stops early when `signal` aborts. */
-class FakeConsumer implements LoaderConsumer {
-  readonly commits: string[] = [];
-  readonly log: string[];
-  readonly #batches: LoaderBatch[];
-  readonly #signal: AbortSignal | undefined;
-
-  constructor(batches: LoaderBatch[], log: string[], signal?: AbortSignal) {
-    this.#batches = batches;
-    this.log = log;
-    this.#signal = signal;
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<LoaderBatch> {
-    for (const item of this.#batches) {
-      if (this.#signal?.aborted === true) return;
-      await Promise.resolve();
-      yield item;
-    }
-  }
-
-  commit(topic: string, partition: number, offset: string): Promise<void> {
-    this.commits.push(`${topic}/${partition}@${offset}`);
-    this.log.push(`commit ${partition}@${offset}`);
-    return Promise.resolve();
-  }
-}
+/** A batch of partition `partition` of topic `t`. */
+const batch = (partition: number, first: number, values: (string | null)[]): LoaderBatch =>
+  loaderBatch('t', partition, first, values);
 
 /** Records every apply; a batch containing a rejected offset fails as a whole. */
 class RecordingApplier implements ChangeApplier {
@@ -134,30 +85,19 @@ function copyChunk(table: string, ids: number[]): string {
   return serializeCopyChunk({ ...source, snapshot: 'true' }, 0, ['id', 'v'], ids.length, copy);
 }
 
-class DeadLetters {
-  readonly letters: DeadLetter[] = [];
-  send(letter: DeadLetter): Promise<void> {
-    this.letters.push(letter);
-    return Promise.resolve();
-  }
-}
-
 function setup(
   batches: LoaderBatch[],
   options: { rejected?: string[]; transientFailures?: number; signal?: AbortSignal } = {},
 ) {
   const log: string[] = [];
-  const consumer = new FakeConsumer(batches, log, options.signal);
+  const signal = options.signal === undefined ? {} : { signal: options.signal };
+  const consumer = new ListConsumer(batches, { log, ...signal });
   const applier = new RecordingApplier(log, options.rejected, options.transientFailures);
-  const deadLetters = new DeadLetters();
+  const deadLetters = new KeptDeadLetters();
   const loaderOptions: LoaderOptions = {
-    consumer,
-    applier,
-    deadLetters,
+    ...baseLoaderOptions({ consumer, applier, deadLetters }),
     keyColumnsOf: async (table) => (table.table === 'unknown' ? undefined : ['id']),
-    consumerGroup: 'g',
-    logger,
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...signal,
   };
   return { log, consumer, applier, deadLetters, loaderOptions };
 }
@@ -171,7 +111,13 @@ describe('runLoader', () => {
       batch(1, 0, [ser(event('b', 2, 'd'))]),
     ]);
     const stats = await runLoader(loaderOptions);
-    expect(log).toEqual(['apply a 10,11', 'apply b 12', 'commit 0@14', 'apply b 0', 'commit 1@1']);
+    expect(log).toEqual([
+      'apply a 10,11',
+      'apply b 12',
+      'commit t/0@14',
+      'apply b 0',
+      'commit t/1@1',
+    ]);
     expect(applier.calls[0]).toMatchObject({
       consumerGroup: 'g',
       table: { schema: 'public', table: 'a' },
@@ -191,7 +137,7 @@ describe('runLoader', () => {
       batch(0, 0, [ser(event('a', 1)), ser(event('b', 1)), ser(event('a', 2))]),
     ]);
     await runLoader(loaderOptions);
-    expect(log).toEqual(['apply a 0', 'apply b 1', 'apply a 2', 'commit 0@3']);
+    expect(log).toEqual(['apply a 0', 'apply b 1', 'apply a 2', 'commit t/0@3']);
   });
 
   it('splits a consumer batch into chunks of maxBatchMessages, each committed', async () => {
@@ -199,7 +145,7 @@ describe('runLoader', () => {
       batch(0, 0, [ser(event('a', 1)), ser(event('a', 2)), ser(event('a', 3))]),
     ]);
     await runLoader({ ...loaderOptions, maxBatchMessages: 2 });
-    expect(log).toEqual(['apply a 0,1', 'commit 0@2', 'apply a 2', 'commit 0@3']);
+    expect(log).toEqual(['apply a 0,1', 'commit t/0@2', 'apply a 2', 'commit t/0@3']);
   });
 
   it('dead-letters invalid JSON, schema-invalid events, unknown tables and a rejected event, applying the rest', async () => {
@@ -219,7 +165,7 @@ describe('runLoader', () => {
       { rejected: ['5'] },
     );
     const stats = await runLoader(loaderOptions);
-    expect(log).toEqual(['apply a 0', 'apply a 4', 'apply a 6', 'commit 0@7']);
+    expect(log).toEqual(['apply a 0', 'apply a 4', 'apply a 6', 'commit t/0@7']);
     expect(deadLetters.letters.map((l) => [l.offset, l.code, l.key])).toEqual([
       ['1', 'REPL_EVENT_INVALID', 'k1'],
       ['2', 'REPL_EVENT_INVALID', 'k2'],
@@ -238,7 +184,7 @@ describe('runLoader', () => {
       transientFailures: 1,
     });
     await runLoader({ ...loaderOptions, maxAttempts: 3 });
-    expect(log).toEqual(['apply a 0', 'commit 0@1']);
+    expect(log).toEqual(['apply a 0', 'commit t/0@1']);
     expect(deadLetters.letters).toEqual([]);
   });
 
@@ -253,7 +199,7 @@ describe('runLoader', () => {
       ]),
     ]);
     const stats = await runLoader(loaderOptions);
-    expect(log).toEqual(['copy a 0,1', 'apply a 2', 'copy b 3', 'commit 0@5']);
+    expect(log).toEqual(['copy a 0,1', 'apply a 2', 'copy b 3', 'commit t/0@5']);
     expect(stats).toMatchObject({ applied: 5, deadLettered: 1 });
   });
 
@@ -276,7 +222,7 @@ describe('runLoader', () => {
       { signal: aborter.signal },
     );
     const stats = await runLoader({ ...loaderOptions, onCommit: () => aborter.abort() });
-    expect(log).toEqual(['apply a 0', 'commit 0@1']);
+    expect(log).toEqual(['apply a 0', 'commit t/0@1']);
     expect(stats.applied).toBe(1);
   });
 
@@ -294,7 +240,7 @@ describe('runLoader', () => {
       applyCopyChunks: (input) => applier.applyCopyChunks(input),
     };
     await runLoader({ ...loaderOptions, applier: aborting });
-    expect(log).toEqual(['apply a 0', 'apply b 1', 'commit 0@2']);
+    expect(log).toEqual(['apply a 0', 'apply b 1', 'commit t/0@2']);
   });
 
   it('stops at once when aborted while waiting for the next batch', async () => {
@@ -331,7 +277,7 @@ describe('runLoader', () => {
       consumer: moving,
       onCommit: ({ partition, nextOffset }) => committed.push(`${partition}@${nextOffset}`),
     });
-    expect(log).toEqual(['apply a 0', 'apply a 0', 'commit 1@1']);
+    expect(log).toEqual(['apply a 0', 'apply a 0', 'commit t/1@1']);
     expect(committed).toEqual(['1@1']);
     expect(stats.applied).toBe(2);
   });

@@ -7,58 +7,33 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  createLogger,
   decodeEventMessage,
   deserializeChangeEvent,
   localEventMessage,
   serializeChangeEvent,
   type ChangeEvent,
-  type ChangeRow,
-  type SourcePosition,
 } from '@database-replicator/core';
 import {
   runExtractor,
   type ChangeEventMode,
-  type ChangeSource,
   type ExtractorBus,
-  type ExtractorCheckpoint,
   type ExtractorMessage,
-  type JobStore,
   type SourceTable,
   type SourceTransaction,
 } from '@database-replicator/pipeline';
-import { P0, TABLE, change, lsn } from './extractor-fixtures.js';
+import {
+  P0,
+  PARTITIONS,
+  StreamOnlySource,
+  StreamingJobStore,
+  TABLE,
+  change,
+  lsn,
+  partitionByKeyLength as partitionForKey,
+  streamRunOptions,
+} from './extractor-fixtures.js';
 
-const logger = createLogger({ level: 'silent' });
 const OTHER: SourceTable = { ...TABLE, id: { schema: 'public', table: 'others' } };
-const PARTITIONS = 3;
-const partitionForKey = (key: string, partitions: number): number => key.length % partitions;
-
-class ScriptedSource implements ChangeSource {
-  readonly connector = 'postgresql' as const;
-  readonly name = 'src';
-  readonly database = 'app';
-  readonly acknowledged: SourcePosition[] = [];
-  constructor(
-    readonly steps: SourceTransaction[],
-    readonly log: string[],
-  ) {}
-  async describeTables(): Promise<readonly SourceTable[]> {
-    return [TABLE, OTHER];
-  }
-  async startPosition(): Promise<SourcePosition> {
-    return P0;
-  }
-  async *readSnapshot(): AsyncIterable<readonly ChangeRow[]> {}
-  async *streamChanges(): AsyncIterable<SourceTransaction> {
-    yield* this.steps;
-  }
-  async acknowledge(position: SourcePosition): Promise<void> {
-    this.log.push(`ack ${position.kind === 'postgres' ? position.lsn : ''}`);
-    this.acknowledged.push(position);
-  }
-  async close(): Promise<void> {}
-}
 
 /** How the recording producer sends: a call per topic, or the topics of a flush in one call. */
 type ProducerKind = 'send' | 'sendTopics';
@@ -90,24 +65,6 @@ class RecordingBus implements ExtractorBus {
   }
 }
 
-/** A job store whose snapshot is done: the run streams at once. */
-function store(log: string[]): JobStore {
-  let checkpoint: ExtractorCheckpoint = { start: P0, stream: P0, snapshotDone: true };
-  return {
-    registerTables: async () => {},
-    loadCheckpoint: async () => checkpoint,
-    saveCheckpoint: async (_job: string, _id: string, next: ExtractorCheckpoint) => {
-      log.push(`checkpoint ${next.stream.kind === 'postgres' ? next.stream.lsn : ''}`);
-      checkpoint = next;
-    },
-    claimSnapshotTable: async () => undefined,
-    saveSnapshotProgress: async () => {},
-    setTablePhase: async () => {},
-    failedTables: async () => [],
-    restartSnapshot: async () => {},
-  };
-}
-
 async function stream(
   steps: SourceTransaction[],
   mode: ChangeEventMode | undefined,
@@ -116,21 +73,21 @@ async function stream(
 ) {
   const log: string[] = [];
   const bus = new RecordingBus(log, kind);
-  const source = new ScriptedSource(steps, log);
+  const source = new StreamOnlySource({
+    connector: 'postgresql',
+    start: P0,
+    steps,
+    tables: [TABLE, OTHER],
+    onAcknowledge: (position) =>
+      log.push(`ack ${position.kind === 'postgres' ? position.lsn : ''}`),
+  });
+  // The run streams at once: the snapshot is done.
+  const store = new StreamingJobStore({ start: P0, stream: P0, snapshotDone: true }, (next) =>
+    log.push(`checkpoint ${next.stream.kind === 'postgres' ? next.stream.lsn : ''}`),
+  );
   await runExtractor({
-    source,
-    bus,
-    store: store(log),
-    jobId: 'job',
-    extractorId: 'x',
-    topicPrefix: 'dr',
-    partitions: PARTITIONS,
-    partitionForKey,
-    stream: true,
-    streamFlushMs: 5,
+    ...streamRunOptions({ source, bus, store }),
     ...(mode === undefined ? {} : { changeEvents: mode }),
-    signal: new AbortController().signal,
-    logger,
     ...extra,
   });
   return { log, bus, source };

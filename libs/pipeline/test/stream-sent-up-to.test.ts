@@ -5,63 +5,31 @@
  * carried over from the stored checkpoint of an earlier run.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  createLogger,
-  type ChangeEvent,
-  type ChangeRow,
-  type SourcePosition,
-} from '@database-replicator/core';
+import type { ChangeEvent, ChangeRow } from '@database-replicator/core';
 import {
   runExtractor,
   type ChangeEventMode,
-  type ChangeSource,
-  type ExtractorBus,
   type ExtractorCheckpoint,
-  type JobStore,
   type SentPosition,
-  type SourceTable,
   type SourceTransaction,
 } from '@database-replicator/pipeline';
+import {
+  StreamOnlySource,
+  StreamingJobStore,
+  TABLE,
+  seq,
+  sinkBus,
+  sqliteChange,
+  streamRunOptions,
+} from './extractor-fixtures.js';
 
-const logger = createLogger({ level: 'silent' });
-const TABLE: SourceTable = {
-  id: { schema: 'public', table: 'items' },
-  keyColumns: ['id'],
-  columns: [
-    { name: 'id', type: 'integer', nullable: false },
-    { name: 'v', type: 'text', nullable: true },
-  ],
-  indexes: [],
-  estimatedRows: 0,
-  schemaOnly: false,
-};
 const TOPIC = 'dr.src.public.items';
-const PARTITIONS = 3;
-// `{"id":1}` → 2, `{"id":22}` → 0, `{"id":333}` → 1.
-const partitionForKey = (key: string, partitions: number): number => key.length % partitions;
 
-function seq(n: number): SourcePosition {
-  return { kind: 'sqlite', sequence: String(n) };
-}
-
+/** `op` of the row `{ id, v: 'v<at>' }` at `seq(at)`; a schema change (`s`) has no row. */
 function change(op: ChangeEvent['op'], id: number, at: number): ChangeEvent {
   const row: ChangeRow = { id, v: `v${at}` };
-  return {
-    op,
-    before: op === 'c' || op === 's' ? null : row,
-    after: op === 'd' || op === 's' ? null : row,
-    ts_ms: at,
-    source: {
-      connector: 'sqlite',
-      name: 'src',
-      db: 'app',
-      schema: 'public',
-      table: 'items',
-      snapshot: 'false',
-      position: seq(at),
-      ts_ms: at,
-    },
-  };
+  const before = op === 'c' || op === 's' ? null : row;
+  return sqliteChange(op, before, op === 'd' || op === 's' ? null : row, at);
 }
 
 function dropColumn(at: number): ChangeEvent {
@@ -71,73 +39,23 @@ function dropColumn(at: number): ChangeEvent {
   };
 }
 
-class ScriptedSource implements ChangeSource {
-  readonly connector = 'sqlite' as const;
-  readonly name = 'src';
-  readonly database = 'app';
-  constructor(readonly steps: SourceTransaction[]) {}
-  async describeTables(): Promise<readonly SourceTable[]> {
-    return [TABLE];
-  }
-  async startPosition(): Promise<SourcePosition> {
-    return seq(0);
-  }
-  async *readSnapshot(): AsyncIterable<readonly ChangeRow[]> {}
-  async *streamChanges(): AsyncIterable<SourceTransaction> {
-    yield* this.steps;
-  }
-  async acknowledge(): Promise<void> {}
-  async close(): Promise<void> {}
-}
-
-class NullBus implements ExtractorBus {
-  async ensureTopics(): Promise<void> {}
-  async producer() {
-    return {
-      // What is sent does not matter here, only what the checkpoints record.
-      send: async () => {},
-      close: async () => {},
-    };
-  }
-}
-
 /** Runs the stream from `initial` and returns every checkpoint saved. */
 async function checkpoints(
   steps: SourceTransaction[],
   mode: ChangeEventMode,
   initial: ExtractorCheckpoint = { start: seq(0), stream: seq(0), snapshotDone: true },
 ): Promise<ExtractorCheckpoint[]> {
-  const saved: ExtractorCheckpoint[] = [];
-  const store: JobStore = {
-    registerTables: async () => {},
-    loadCheckpoint: async () => initial,
-    saveCheckpoint: async (_job: string, _id: string, next: ExtractorCheckpoint) => {
-      saved.push(next);
-    },
-    claimSnapshotTable: async () => undefined,
-    saveSnapshotProgress: async () => {},
-    setTablePhase: async () => {},
-    failedTables: async () => [],
-    restartSnapshot: async () => {},
-  };
+  const store = new StreamingJobStore(initial);
+  const tables = [{ ...TABLE, estimatedRows: 0 }];
+  const source = new StreamOnlySource({ connector: 'sqlite', start: seq(0), steps, tables });
   await runExtractor({
-    source: new ScriptedSource(steps),
-    bus: new NullBus(),
-    store,
-    jobId: 'job',
-    extractorId: 'x',
-    topicPrefix: 'dr',
-    partitions: PARTITIONS,
-    partitionForKey,
-    stream: true,
-    streamFlushMs: 5,
+    // What is sent does not matter here, only what the checkpoints record.
+    ...streamRunOptions({ source, bus: sinkBus(), store }),
     // Every step is its own flush (and checkpoint, when it has a resume point).
     maxStreamEvents: 1,
     changeEvents: mode,
-    signal: new AbortController().signal,
-    logger,
   });
-  return saved;
+  return store.saved;
 }
 
 /** `sentUpTo` as partition → sequence, for comparisons. */

@@ -10,10 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { createLogger } from '@database-replicator/core';
 import { KafkaBus, type BusBatch } from '@database-replicator/bus';
-import kafkajs from 'kafkajs';
-import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-
-const { Kafka, logLevel } = kafkajs;
+import { describeWithServices } from '../../support/describe-with-services.js';
+import { deleteKafkaTopics, kafkaBrokers as brokers } from '../../support/kafka-topics.js';
 
 const PARTITIONS = 6;
 const MESSAGES_PER_PARTITION = 600;
@@ -24,16 +22,8 @@ const FETCH_CAP_BYTES = 1024 * 1024;
 
 describeWithServices(['kafka'], 'KafkaBus consumer: bounded bytes held', () => {
   const created: string[] = [];
-  const brokers = (): string[] => requiredEnv('KAFKA_BROKERS').split(',');
 
-  afterAll(async () => {
-    const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const topics = created.filter((name) => existing.has(name));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    await admin.disconnect();
-  });
+  afterAll(() => deleteKafkaTopics(created));
 
   it('never holds more than one capped fetch of a large backlog', async () => {
     const topic = `bus_bound_${randomBytes(4).toString('hex')}`;

@@ -8,24 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, expect, it } from 'vitest';
 import { createLogger } from '@database-replicator/core';
 import { KafkaBus, type KafkaCompression } from '@database-replicator/bus';
-import kafkajs from 'kafkajs';
-import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
+import { describeWithServices } from '../../support/describe-with-services.js';
+import { deleteKafkaTopics, kafkaBrokers as brokers } from '../../support/kafka-topics.js';
 import { Reader } from './bus-contract.js';
-
-const { Kafka, logLevel } = kafkajs;
 
 describeWithServices(['kafka'], 'KafkaBus: sends above the broker record batch limit', () => {
   const created: string[] = [];
-  const brokers = (): string[] => requiredEnv('KAFKA_BROKERS').split(',');
 
-  afterAll(async () => {
-    const admin = new Kafka({ brokers: brokers(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const topics = created.filter((name) => existing.has(name));
-    if (topics.length > 0) await admin.deleteTopics({ topics });
-    await admin.disconnect();
-  });
+  afterAll(() => deleteKafkaTopics(created));
 
   for (const compression of [undefined, 'gzip'] as const) {
     it(`delivers 3 MiB for one partition in one call (${compression ?? 'default'})`, async () => {

@@ -4,61 +4,29 @@
  * checkpoint without it stays without it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Secret, type SourcePosition } from '@database-replicator/core';
-import {
-  connectJobStore,
-  serveJobStore,
-  type JobStoreServer,
-} from '@database-replicator/coordinator';
-import {
-  connectPostgres,
-  createClientPool,
-  createPostgresJobStore,
-  migrateReplicatorSchema,
-  type PostgresClientPool,
-} from '@database-replicator/postgres';
-import type { CoordinatorJobStore, ExtractorCheckpoint } from '@database-replicator/pipeline';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
-
-const natsConnect = (name: string): Promise<NatsConnection> =>
-  connect({ servers: requiredEnv('NATS_URL'), name, timeout: 5_000, reconnect: false });
+import type { SourcePosition } from '@database-replicator/core';
+import type { ExtractorCheckpoint } from '@database-replicator/pipeline';
+import { describeWithServices } from '../../support/describe-with-services.js';
+import { serveNatsJobStore, type NatsJobStore } from '../../support/nats-job-store.js';
 
 function binlog(pos: number, eventIndex = 0): SourcePosition {
   return { kind: 'mysql', gtidSet: '0-1-7', file: 'mysql-bin.000003', pos, eventIndex };
 }
 
 describeWithServices(['postgres', 'nats'], 'coordinator: checkpoint sentUpTo over NATS', () => {
-  const prefix = `test.coordinator.sentupto.${process.pid}.${Date.now()}`;
-  let dbs: TestDatabases;
-  let pool: PostgresClientPool;
-  let serverNc: NatsConnection;
-  let clientNc: NatsConnection;
-  let server: JobStoreServer;
-  let client: CoordinatorJobStore;
+  let nats: NatsJobStore;
 
   beforeAll(async () => {
-    dbs = await createTestDatabases('coord_sentupto');
-    const admin = await connectPostgres(new Secret(dbs.targetUrl));
-    try {
-      await migrateReplicatorSchema(admin);
-    } finally {
-      await admin.close();
-    }
-    pool = createClientPool(new Secret(dbs.targetUrl), { size: 2 });
-    serverNc = await natsConnect('sentUpTo test: server');
-    clientNc = await natsConnect('sentUpTo test: client');
-    server = await serveJobStore(serverNc, createPostgresJobStore(pool), { subjectPrefix: prefix });
-    client = connectJobStore(clientNc, { subjectPrefix: prefix, timeoutMs: 5_000 });
+    nats = await serveNatsJobStore({
+      database: 'coord_sentupto',
+      name: 'sentUpTo test',
+      subjectPrefix: `test.coordinator.sentupto.${process.pid}.${Date.now()}`,
+      poolSize: 2,
+    });
   });
 
   afterAll(async () => {
-    await server?.close();
-    await clientNc?.drain();
-    await serverNc?.drain();
-    await pool?.close();
-    await dbs?.drop();
+    await nats?.close();
   });
 
   it('round-trips sentUpTo, and its absence', async () => {
@@ -67,8 +35,8 @@ describeWithServices(['postgres', 'nats'], 'coordinator: checkpoint sentUpTo ove
       stream: binlog(900),
       snapshotDone: true,
     };
-    await client.saveCheckpoint('job', 'x', plain);
-    expect(await client.loadCheckpoint('job', 'x')).toStrictEqual(plain);
+    await nats.client.saveCheckpoint('job', 'x', plain);
+    expect(await nats.client.loadCheckpoint('job', 'x')).toStrictEqual(plain);
     const sent: ExtractorCheckpoint = {
       ...plain,
       stream: binlog(1200),
@@ -77,9 +45,9 @@ describeWithServices(['postgres', 'nats'], 'coordinator: checkpoint sentUpTo ove
         { topic: 'dr.job.src.app.items', partition: 5, position: binlog(1200, 0) },
       ],
     };
-    await client.saveCheckpoint('job', 'x', sent);
-    expect(await client.loadCheckpoint('job', 'x')).toStrictEqual(sent);
-    const { rows } = await dbs.target(
+    await nats.client.saveCheckpoint('job', 'x', sent);
+    expect(await nats.client.loadCheckpoint('job', 'x')).toStrictEqual(sent);
+    const { rows } = await nats.dbs.target(
       `SELECT checkpoint -> 'sentUpTo' AS sent FROM _replicator.extractor_checkpoints
         WHERE job_id = 'job' AND extractor_id = 'x'`,
     );

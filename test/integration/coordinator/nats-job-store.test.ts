@@ -11,28 +11,13 @@ import {
   isRetryableJobStoreError,
   publishHeartbeat,
   serveJobStore,
-  type JobStoreServer,
 } from '@database-replicator/coordinator';
-import {
-  createClientPool,
-  connectPostgres,
-  createPostgresJobStore,
-  migrateReplicatorSchema,
-  type PostgresClientPool,
-} from '@database-replicator/postgres';
-import type { CoordinatorJobStore } from '@database-replicator/pipeline';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { createClientPool, createPostgresJobStore } from '@database-replicator/postgres';
 import type pg from 'pg';
-import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-import {
-  createTestDatabases,
-  withClient,
-  type TestDatabases,
-} from '../../support/postgres-databases.js';
+import { describeWithServices } from '../../support/describe-with-services.js';
+import { serveNatsJobStore, type NatsJobStore } from '../../support/nats-job-store.js';
+import { withClient } from '../../support/postgres-databases.js';
 import { freshNames, jobStoreContract, sourceTable } from './job-store-contract.js';
-
-const natsConnect = (name: string): Promise<NatsConnection> =>
-  connect({ servers: requiredEnv('NATS_URL'), name, timeout: 5_000, reconnect: false });
 
 describeWithServices(['postgres', 'nats'], 'coordinator: job store over NATS', () => {
   // A prefix per run, so parallel runs on one NATS server never answer each other.
@@ -40,44 +25,33 @@ describeWithServices(['postgres', 'nats'], 'coordinator: job store over NATS', (
   const base = `test.coordinator.${process.pid}.${Date.now()}`;
   const prefix = `${base}.main`;
   const heartbeatPrefix = `${base}.heartbeat`;
-  let dbs: TestDatabases;
-  let pool: PostgresClientPool;
-  let serverNc: NatsConnection;
-  let clientNc: NatsConnection;
-  let server: JobStoreServer;
-  let client: CoordinatorJobStore;
+  let nats: NatsJobStore;
 
   beforeAll(async () => {
-    dbs = await createTestDatabases('coord_nats');
-    const admin = await connectPostgres(new Secret(dbs.targetUrl));
-    try {
-      await migrateReplicatorSchema(admin);
-    } finally {
-      await admin.close();
-    }
-    pool = createClientPool(new Secret(dbs.targetUrl), { size: 4 });
-    serverNc = await natsConnect('coordinator test: server');
-    clientNc = await natsConnect('coordinator test: client');
-    server = await serveJobStore(serverNc, createPostgresJobStore(pool), {
+    nats = await serveNatsJobStore({
+      database: 'coord_nats',
+      name: 'coordinator test',
       subjectPrefix: prefix,
       heartbeatPrefix,
+      poolSize: 4,
     });
-    client = connectJobStore(clientNc, { subjectPrefix: prefix, timeoutMs: 5_000 });
   });
   afterAll(async () => {
-    await server?.close();
-    await clientNc?.drain();
-    await serverNc?.drain();
-    await pool?.close();
-    await dbs?.drop();
+    await nats?.close();
   });
 
   describe('contract through serveJobStore and connectJobStore', () => {
-    jobStoreContract({ store: () => client, target: (sql, params) => dbs.target(sql, params) });
+    jobStoreContract({
+      store: () => nats.client,
+      target: (sql, params) => nats.dbs.target(sql, params),
+    });
   });
 
   it('reports a missing coordinator as unavailable and retryable', async () => {
-    const nobody = connectJobStore(clientNc, { subjectPrefix: `${base}.nobody`, timeoutMs: 500 });
+    const nobody = connectJobStore(nats.clientNc, {
+      subjectPrefix: `${base}.nobody`,
+      timeoutMs: 500,
+    });
     const failure = await nobody.listJobs().catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'REPL_COORDINATOR_UNAVAILABLE' });
     expect(isRetryableJobStoreError(failure)).toBe(true);
@@ -85,10 +59,15 @@ describeWithServices(['postgres', 'nats'], 'coordinator: job store over NATS', (
 
   it('times out when the coordinator does not answer in time', async () => {
     // A responder that never replies: the request waits for the timeout.
-    const silent = clientNc.subscribe(`${base}.silent.status.jobs`, { callback: () => undefined });
-    await clientNc.flush();
+    const silent = nats.clientNc.subscribe(`${base}.silent.status.jobs`, {
+      callback: () => undefined,
+    });
+    await nats.clientNc.flush();
     try {
-      const slow = connectJobStore(clientNc, { subjectPrefix: `${base}.silent`, timeoutMs: 300 });
+      const slow = connectJobStore(nats.clientNc, {
+        subjectPrefix: `${base}.silent`,
+        timeoutMs: 300,
+      });
       const started = Date.now();
       await expect(slow.listJobs()).rejects.toMatchObject({
         code: 'REPL_COORDINATOR_UNAVAILABLE',
@@ -101,7 +80,7 @@ describeWithServices(['postgres', 'nats'], 'coordinator: job store over NATS', (
   });
 
   it('answers a malformed request with a coded error', async () => {
-    const reply = await clientNc.request(
+    const reply = await nats.clientNc.request(
       `${prefix}.snapshot.claim`,
       JSON.stringify({ jobId: 'j', worker: 'w', leaseMs: -5 }),
       { timeout: 5_000 },
@@ -113,7 +92,9 @@ describeWithServices(['postgres', 'nats'], 'coordinator: job store over NATS', (
         transient: false,
       },
     });
-    const notJson = await clientNc.request(`${prefix}.status.jobs`, '{oops', { timeout: 5_000 });
+    const notJson = await nats.clientNc.request(`${prefix}.status.jobs`, '{oops', {
+      timeout: 5_000,
+    });
     expect(JSON.parse(notJson.string())).toMatchObject({
       error: { code: 'REPL_COORDINATOR_MESSAGE_INVALID' },
     });
@@ -122,18 +103,18 @@ describeWithServices(['postgres', 'nats'], 'coordinator: job store over NATS', (
   it('turns a transient store failure into a retryable error', async () => {
     const { jobId, schema } = freshNames();
     // Its own pool: the connection killed below stays out of the other tests' way.
-    const flakyPool = createClientPool(new Secret(dbs.targetUrl), { size: 1 });
+    const flakyPool = createClientPool(new Secret(nats.dbs.targetUrl), { size: 1 });
     const flakyPrefix = `${base}.flaky`;
-    const flaky = await serveJobStore(serverNc, createPostgresJobStore(flakyPool), {
+    const flaky = await serveJobStore(nats.serverNc, createPostgresJobStore(flakyPool), {
       subjectPrefix: flakyPrefix,
       heartbeatPrefix: `${base}.flaky-heartbeat`,
     });
-    const remote = connectJobStore(clientNc, { subjectPrefix: flakyPrefix });
+    const remote = connectJobStore(nats.clientNc, { subjectPrefix: flakyPrefix });
     try {
       await remote.registerTables(jobId, [sourceTable(schema, 'items', { indexes: [] })]);
       // A phase change waits on a row lock the test holds; then its backend is terminated, as a
       // server restart would: the store fails with SQLSTATE 57P01, which is transient.
-      const failure = await withClient(dbs.targetUrl, async (locker) => {
+      const failure = await withClient(nats.dbs.targetUrl, async (locker) => {
         await locker.query('BEGIN');
         await locker.query('SELECT 1 FROM _replicator.job_tables WHERE job_id = $1 FOR UPDATE', [
           jobId,
@@ -160,31 +141,31 @@ describeWithServices(['postgres', 'nats'], 'coordinator: job store over NATS', (
       { position: null, events: 0, at: '2030-01-01T00:00:00.000Z' },
       { position: { kind: 'postgres', lsn: '0/16B3748', txIndex: 2 }, events: 10 },
     ] as const;
-    publishHeartbeat(clientNc, jobId, 'x1', beats[0], { prefix: heartbeatPrefix });
-    publishHeartbeat(clientNc, jobId, 'x1', beats[1], { prefix: heartbeatPrefix });
-    publishHeartbeat(clientNc, jobId, 'x2', beats[0], { prefix: heartbeatPrefix });
-    clientNc.publish(`${heartbeatPrefix}.${jobId}.x3`, '{"position": "nonsense"}');
-    await clientNc.flush();
-    await expect.poll(() => server.heartbeats(jobId).length).toBe(2);
-    await expect.poll(() => server.heartbeats(jobId)[0]?.heartbeat.events).toBe(10);
-    expect(server.heartbeats(jobId)).toMatchObject([
+    publishHeartbeat(nats.clientNc, jobId, 'x1', beats[0], { prefix: heartbeatPrefix });
+    publishHeartbeat(nats.clientNc, jobId, 'x1', beats[1], { prefix: heartbeatPrefix });
+    publishHeartbeat(nats.clientNc, jobId, 'x2', beats[0], { prefix: heartbeatPrefix });
+    nats.clientNc.publish(`${heartbeatPrefix}.${jobId}.x3`, '{"position": "nonsense"}');
+    await nats.clientNc.flush();
+    await expect.poll(() => nats.server.heartbeats(jobId).length).toBe(2);
+    await expect.poll(() => nats.server.heartbeats(jobId)[0]?.heartbeat.events).toBe(10);
+    expect(nats.server.heartbeats(jobId)).toMatchObject([
       { jobId, extractorId: 'x1', heartbeat: { position: beats[1].position, events: 10 } },
       { jobId, extractorId: 'x2', heartbeat: beats[0] },
     ]);
     expect(() =>
-      publishHeartbeat(clientNc, 'job.with.dots', 'x1', beats[0], { prefix: heartbeatPrefix }),
+      publishHeartbeat(nats.clientNc, 'job.with.dots', 'x1', beats[0], { prefix: heartbeatPrefix }),
     ).toThrow(expect.objectContaining({ code: 'REPL_COORDINATOR_ID_INVALID' }));
   });
 
   it('stops answering once closed, and its done settles', async () => {
     const closingPrefix = `${base}.closing`;
     const controller = new AbortController();
-    const closing = await serveJobStore(serverNc, createPostgresJobStore(pool), {
+    const closing = await serveJobStore(nats.serverNc, createPostgresJobStore(nats.pool), {
       subjectPrefix: closingPrefix,
       heartbeatPrefix: `${base}.closing-heartbeat`,
       signal: controller.signal,
     });
-    const remote = connectJobStore(clientNc, { subjectPrefix: closingPrefix, timeoutMs: 500 });
+    const remote = connectJobStore(nats.clientNc, { subjectPrefix: closingPrefix, timeoutMs: 500 });
     expect(Array.isArray(await remote.listJobs())).toBe(true);
     controller.abort();
     await closing.done;

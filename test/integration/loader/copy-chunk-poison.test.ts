@@ -5,44 +5,28 @@
  * again, with no new dead letters.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parseCopyChunk } from '@database-replicator/core';
+import type { DeadLetter, LoaderStats } from '@database-replicator/pipeline';
 import {
-  Secret,
-  createLogger,
-  parseCopyChunk,
-  serializeCopyChunk,
-} from '@database-replicator/core';
-import {
-  runLoader,
-  type DeadLetter,
-  type LoaderBatch,
-  type LoaderConsumer,
-  type LoaderStats,
-} from '@database-replicator/pipeline';
-import {
-  connectPostgres,
   createPostgresChangeApplier,
-  migrateReplicatorSchema,
   type PostgresChangeApplier,
   type PostgresClient,
 } from '@database-replicator/postgres';
 import { describeWithServices } from '../../support/describe-with-services.js';
-import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
-import { insertEvent, storedOffsets, tableTopic } from './loader-support.js';
+import type { TestDatabases } from '../../support/postgres-databases.js';
+import {
+  createRefusingItems,
+  itemCopyMessage as copyMessage,
+  itemCopyRows as rows,
+  loadInProcess,
+  loaderLogger as logger,
+  oneBatchConsumer,
+  storedOffsets,
+  tableTopic,
+} from './loader-support.js';
 
 const GROUP = 'copy-poison';
 const TOPIC = tableTopic('copypoison', 'items');
-const logger = createLogger({ level: process.env['TEST_LOG'] === '1' ? 'debug' : 'silent' });
-
-/** A copy chunk of `items (id, v, n)` holding `lines` (COPY text rows without their `\n`). */
-function copyMessage(lines: readonly string[], offset: number): LoaderBatch['messages'][number] {
-  const source = { ...insertEvent('items', {}, offset + 1).source, snapshot: 'true' as const };
-  const copy = lines.map((line) => `${line}\n`).join('');
-  const value = serializeCopyChunk(source, 0, ['id', 'v', 'n'], lines.length, copy);
-  return { key: `{"chunk":${offset}}`, value, offset: String(offset) };
-}
-
-const rows = (from: number, to: number): string[] =>
-  Array.from({ length: to - from + 1 }, (_, i) => `${from + i}\tv${from + i}\t${from + i}`);
 
 /** Chunk 0: rows 1–40, row 13 breaks CHECK (n <> 13); chunk 1: rows 41–50, row 45 has a NULL v. */
 const MESSAGES = [
@@ -54,18 +38,6 @@ const MESSAGES = [
   copyMessage(rows(51, 60), 2),
 ];
 
-/** A consumer handing out `MESSAGES` as one batch, then ending; records its commits. */
-function consumerOnce(commits: string[]): LoaderConsumer {
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield { topic: TOPIC, partition: 0, messages: MESSAGES };
-    },
-    commit: async (_topic, _partition, offset) => {
-      commits.push(offset);
-    },
-  };
-}
-
 describeWithServices(['postgres'], 'loader: copy chunks refused in part', () => {
   let dbs: TestDatabases;
   let client: PostgresClient;
@@ -74,12 +46,7 @@ describeWithServices(['postgres'], 'loader: copy chunks refused in part', () => 
   let refused: DeadLetter[] = [];
 
   beforeAll(async () => {
-    dbs = await createTestDatabases('loader_copy_poison');
-    client = await connectPostgres(new Secret(dbs.targetUrl));
-    await migrateReplicatorSchema(client);
-    await client.query(
-      'CREATE TABLE public.items (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n <> 13))',
-    );
+    ({ dbs, client } = await createRefusingItems('loader_copy_poison'));
     applier = createPostgresChangeApplier(client, { logger });
   });
   afterAll(async () => {
@@ -90,14 +57,9 @@ describeWithServices(['postgres'], 'loader: copy chunks refused in part', () => 
   async function load(): Promise<{ stats: LoaderStats; letters: DeadLetter[]; commits: string[] }> {
     const letters: DeadLetter[] = [];
     const commits: string[] = [];
-    const stats = await runLoader({
-      consumer: consumerOnce(commits),
-      applier,
-      deadLetters: { send: async (letter) => void letters.push(letter) },
-      keyColumnsOf: (table) => applier.keyColumnsOf(table),
-      consumerGroup: GROUP,
-      logger,
-    });
+    const send = async (letter: DeadLetter): Promise<void> => void letters.push(letter);
+    const consumer = oneBatchConsumer(TOPIC, MESSAGES, commits);
+    const stats = await loadInProcess(applier, consumer, GROUP, send);
     return { stats, letters, commits };
   }
 

@@ -7,58 +7,40 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  Secret,
-  createLogger,
-  serializeChangeEvent,
-  serializeCopyChunk,
-} from '@database-replicator/core';
-import {
-  runLoader,
-  type DeadLetter,
-  type LoaderBatch,
-  type LoaderConsumer,
-  type LoaderStats,
-} from '@database-replicator/pipeline';
+import { Secret, serializeChangeEvent } from '@database-replicator/core';
+import type { DeadLetter, LoaderRecord } from '@database-replicator/pipeline';
 import {
   connectPostgres,
   createPostgresChangeApplier,
-  migrateReplicatorSchema,
   type PostgresChangeApplier,
   type PostgresClient,
 } from '@database-replicator/postgres';
 import { describeWithServices } from '../../support/describe-with-services.js';
-import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
-import { insertEvent, storedOffsets, tableTopic } from './loader-support.js';
-
-const logger = createLogger({ level: process.env['TEST_LOG'] === '1' ? 'debug' : 'silent' });
+import type { TestDatabases } from '../../support/postgres-databases.js';
+import {
+  createRefusingItems,
+  insertEvent,
+  itemCopyMessage,
+  itemCopyRows,
+  loadInProcess as load,
+  loaderLogger as logger,
+  oneBatchConsumer as consumerOf,
+  storedOffsets,
+  tableTopic,
+} from './loader-support.js';
 
 /** A copy chunk of `items (id, v, n)` with rows `from`..`to` at `offset`. */
-function copyMessage(from: number, to: number, offset: number): LoaderBatch['messages'][number] {
-  const source = { ...insertEvent('items', {}, offset + 1).source, snapshot: 'true' as const };
-  const ids = Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  const copy = ids.map((id) => `${id}\tv${id}\t${id}\n`).join('');
-  const value = serializeCopyChunk(source, 0, ['id', 'v', 'n'], ids.length, copy);
-  return { key: `{"chunk":${offset}}`, value, offset: String(offset) };
+function copyMessage(from: number, to: number, offset: number): LoaderRecord {
+  return itemCopyMessage(itemCopyRows(from, to), offset);
 }
 
 /** A change event inserting item `id` at `offset`. */
-function eventMessage(id: number, offset: number): LoaderBatch['messages'][number] {
+function eventMessage(id: number, offset: number): LoaderRecord {
   const event = insertEvent('items', { id, v: `v${id}`, n: id }, offset + 1);
   return {
     key: JSON.stringify({ id }),
     value: serializeChangeEvent(event),
     offset: String(offset),
-  };
-}
-
-/** Hands out `messages` as one batch of partition 0 of `topic`, then ends. */
-function consumerOf(topic: string, messages: LoaderBatch['messages']): LoaderConsumer {
-  return {
-    async *[Symbol.asyncIterator]() {
-      yield { topic, partition: 0, messages };
-    },
-    commit: () => Promise.resolve(),
   };
 }
 
@@ -78,13 +60,8 @@ describeWithServices(['postgres'], 'loader: a refused message is dead-lettered o
   }
 
   beforeAll(async () => {
-    dbs = await createTestDatabases('loader_dead_once');
-    observer = await connectPostgres(new Secret(dbs.targetUrl));
-    await migrateReplicatorSchema(observer);
     // Row 13 breaks the target's own rule, as rows n >= 150 do in init-dead-letters.test.ts.
-    await observer.query(
-      'CREATE TABLE public.items (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n <> 13))',
-    );
+    ({ dbs, client: observer } = await createRefusingItems('loader_dead_once'));
     first = await openLoader();
     second = await openLoader();
   });
@@ -92,23 +69,6 @@ describeWithServices(['postgres'], 'loader: a refused message is dead-lettered o
     for (const client of [first?.client, second?.client, observer]) await client?.close();
     await dbs?.drop();
   });
-
-  function load(
-    loader: Loader,
-    consumer: LoaderConsumer,
-    group: string,
-    send: (letter: DeadLetter) => Promise<void>,
-  ): Promise<LoaderStats> {
-    const { applier } = loader;
-    return runLoader({
-      consumer,
-      applier,
-      deadLetters: { send },
-      keyColumnsOf: (table) => applier.keyColumnsOf(table),
-      consumerGroup: group,
-      logger,
-    });
-  }
 
   /** True once `loader`'s session waits for an advisory lock (polled until `stop` holds). */
   async function waitsForLock(loader: Loader, stop: () => boolean): Promise<void> {
@@ -143,16 +103,26 @@ describeWithServices(['postgres'], 'loader: a refused message is dead-lettered o
     });
     // The first loader's dead letter is held until the second loader waits for the settling
     // lock (fixed) or has sent a letter itself (the bug): ordered by the servers, not by time.
-    const firstRun = load(first, consumerOf(topic, messages), 'rebalance', async (letter) => {
-      letters.push(`first ${letter.offset}`);
-      firstSending();
-      await waitsForLock(second, () => secondSent);
-    });
+    const firstRun = load(
+      first.applier,
+      consumerOf(topic, messages),
+      'rebalance',
+      async (letter) => {
+        letters.push(`first ${letter.offset}`);
+        firstSending();
+        await waitsForLock(second, () => secondSent);
+      },
+    );
     await firstSent;
-    const secondRun = load(second, consumerOf(topic, messages), 'rebalance', async (letter) => {
-      letters.push(`second ${letter.offset}`);
-      secondSent = true;
-    });
+    const secondRun = load(
+      second.applier,
+      consumerOf(topic, messages),
+      'rebalance',
+      async (letter) => {
+        letters.push(`second ${letter.offset}`);
+        secondSent = true;
+      },
+    );
     const [a, b] = await Promise.all([firstRun, secondRun]);
     expect(letters).toEqual(['first 0']);
     // 100 rows read: 49 applied, 1 dead-lettered, 50 skipped (the refused chunk's 40 included).
@@ -169,12 +139,12 @@ describeWithServices(['postgres'], 'loader: a refused message is dead-lettered o
     const messages = [eventMessage(112, 0), eventMessage(13, 1)];
     const letters: DeadLetter[] = [];
     const send = async (letter: DeadLetter): Promise<void> => void letters.push(letter);
-    const settled = await load(first, consumerOf(topic, messages), 'replay', send);
+    const settled = await load(first.applier, consumerOf(topic, messages), 'replay', send);
     expect(settled).toMatchObject({ applied: 1, skipped: 0, deadLettered: 1 });
     // The refused event's offset is stored although nothing of it was applied.
     expect(await storedOffsets(dbs.targetUrl, 'replay', topic)).toEqual(new Map([[0, 2]]));
     // Read again (a crash before the bus commit, or a rebalance): skipped, no second letter.
-    const replay = await load(second, consumerOf(topic, messages), 'replay', send);
+    const replay = await load(second.applier, consumerOf(topic, messages), 'replay', send);
     expect(replay).toMatchObject({ applied: 0, skipped: 2, deadLettered: 0 });
     expect(letters.map((l) => [l.offset, l.code])).toEqual([['1', 'REPL_WRITER_APPLY_FAILED']]);
     expect(letters[0]?.reason).toMatch(/violates check constraint "items_n_check"/);

@@ -7,15 +7,9 @@
  * reads everything again and the target alone must skip what it already holds.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger } from '@database-replicator/core';
-import { KafkaBus } from '@database-replicator/bus';
 import { LOADER_APPLICATION_NAME } from '@database-replicator/runtime';
-import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-import {
-  createTestDatabases,
-  queryOnce,
-  type TestDatabases,
-} from '../../support/postgres-databases.js';
+import { describeWithServices } from '../../support/describe-with-services.js';
+import { queryOnce } from '../../support/postgres-databases.js';
 import { waitFor } from '../../support/wait-for.js';
 import {
   LoaderProcess,
@@ -23,12 +17,13 @@ import {
   createAuditedItems,
   expectItemsWrittenOnce,
   itemMessage,
-  kafkaAdmin,
   loaderEnv,
+  openKafkaLoaderSuite,
   storedOffsets,
   tableTopic,
   uniquePrefix,
   waitForAppliedCounts,
+  type KafkaLoaderSuite,
 } from './loader-support.js';
 
 const GROUP = 'crash';
@@ -41,44 +36,34 @@ describeWithServices(
   () => {
     const prefix = uniquePrefix('crash');
     const topic = tableTopic(prefix, 'items');
-    let dbs: TestDatabases;
-    let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
-    const loaders: LoaderProcess[] = [];
+    let suite: KafkaLoaderSuite;
 
     beforeAll(async () => {
-      dbs = await createTestDatabases('loader_crash');
-      await createAuditedItems(dbs.targetUrl);
+      suite = await openKafkaLoaderSuite('loader_crash', prefix);
+      await createAuditedItems(suite.dbs.targetUrl);
       // Every apply statement takes 200 ms more, so a batch is in flight most of the time.
-      await dbs.target(
+      await suite.dbs.target(
         `CREATE FUNCTION audit.slow() RETURNS trigger LANGUAGE plpgsql AS $$
          BEGIN PERFORM pg_sleep(0.2); RETURN NULL; END $$;
        CREATE TRIGGER slow AFTER INSERT ON public.items
          FOR EACH STATEMENT EXECUTE FUNCTION audit.slow();`,
       );
-      admin = await kafkaAdmin();
     });
     afterAll(async () => {
-      await Promise.all(loaders.map((loader) => loader.stop()));
-      await admin?.dropPrefix(prefix);
-      await admin?.close();
-      await dbs?.drop();
+      await suite?.close();
     });
 
     it('restarts after the kill and applies every offset exactly once', async () => {
       const messages = Array.from({ length: MESSAGES }, (_, i) => itemMessage(i + 1));
-      const bus = new KafkaBus({
-        brokers: requiredEnv('KAFKA_BROKERS').split(','),
-        logger: createLogger({ level: 'silent' }),
-      });
+      const { bus, dbs, loaders } = suite;
+      await bus.ensureTopics([topic], { partitions: PARTITIONS });
+      const producer = await bus.producer();
       try {
-        await bus.ensureTopics([topic], { partitions: PARTITIONS });
-        const producer = await bus.producer();
         for (let i = 0; i < messages.length; i += 1_000) {
           await producer.send(topic, messages.slice(i, i + 1_000));
         }
-        await producer.close();
       } finally {
-        await bus.close();
+        await producer.close();
       }
       const env = loaderEnv({
         targetUrl: dbs.targetUrl,

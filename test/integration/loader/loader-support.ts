@@ -1,24 +1,45 @@
 /**
- * Shared by the loader suites: change events as an extractor writes them, Kafka topics with a
- * unique prefix per test (dropped afterwards), the loader service as a child process
- * (`node services/loader/bin/loader.js`, configured through its environment only), and the
- * target's bookkeeping read back with plain SQL.
+ * Shared by the loader suites: change events and copy chunks as an extractor writes them, Kafka
+ * topics with a unique prefix per test (dropped afterwards), the loader service as a child
+ * process (`node services/loader/bin/loader.js`, configured through its environment only), the
+ * loader loop run in-process on a real target, and the target's bookkeeping read back with plain
+ * SQL.
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
+  Secret,
+  createLogger,
   eventTopic,
   formatLsn,
   serializeChangeEvent,
+  serializeCopyChunk,
   type ChangeEvent,
   type ChangeRow,
 } from '@database-replicator/core';
-import { partitionForKey, type BusMessage } from '@database-replicator/bus';
+import { KafkaBus, partitionForKey, type BusMessage } from '@database-replicator/bus';
+import {
+  runLoader,
+  type DeadLetter,
+  type LoaderConsumer,
+  type LoaderRecord,
+  type LoaderStats,
+} from '@database-replicator/pipeline';
+import {
+  connectPostgres,
+  migrateReplicatorSchema,
+  type PostgresChangeApplier,
+  type PostgresClient,
+} from '@database-replicator/postgres';
 import kafkajs from 'kafkajs';
 import { expect } from 'vitest';
 import { streamedChange } from '../../support/change-events.js';
 import { requiredEnv } from '../../support/describe-with-services.js';
-import { queryOnce } from '../../support/postgres-databases.js';
+import {
+  createTestDatabases,
+  queryOnce,
+  type TestDatabases,
+} from '../../support/postgres-databases.js';
 import { ServiceChild } from '../../support/service-child.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -202,4 +223,128 @@ export function loaderEnv(
     DR_LOG_LEVEL: 'info',
     ...options.extra,
   };
+}
+
+/** The log of in-process loader runs: silent unless `TEST_LOG=1`. */
+export const loaderLogger = createLogger({
+  level: process.env['TEST_LOG'] === '1' ? 'debug' : 'silent',
+});
+
+/**
+ * A fresh database pair (see `createTestDatabases`) whose target has the replicator schema and
+ * `public.items (id, v, n)` refusing a NULL `v` and `n = 13`, with a client on the target.
+ */
+export async function createRefusingItems(
+  prefix: string,
+): Promise<{ dbs: TestDatabases; client: PostgresClient }> {
+  const dbs = await createTestDatabases(prefix);
+  const client = await connectPostgres(new Secret(dbs.targetUrl));
+  await migrateReplicatorSchema(client);
+  await client.query(
+    'CREATE TABLE public.items (id int PRIMARY KEY, v text NOT NULL, n int CHECK (n <> 13))',
+  );
+  return { dbs, client };
+}
+
+/** COPY text rows (without their `\n`) of `items (id, v, n)`: `id\tv<id>\t<id>` for `from`..`to`. */
+export function itemCopyRows(from: number, to: number): string[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => `${from + i}\tv${from + i}\t${from + i}`);
+}
+
+/** A snapshot copy chunk of `items (id, v, n)` holding `lines` at `offset`, keyed by the chunk. */
+export function itemCopyMessage(lines: readonly string[], offset: number): LoaderRecord {
+  const source = { ...insertEvent('items', {}, offset + 1).source, snapshot: 'true' as const };
+  const copy = lines.map((line) => `${line}\n`).join('');
+  const value = serializeCopyChunk(source, 0, ['id', 'v', 'n'], lines.length, copy);
+  return { key: `{"chunk":${offset}}`, value, offset: String(offset) };
+}
+
+/**
+ * Hands out `messages` as one batch of partition 0 of `topic`, then ends; each committed offset
+ * is pushed to `commits`.
+ */
+export function oneBatchConsumer(
+  topic: string,
+  messages: readonly LoaderRecord[],
+  commits: string[] = [],
+): LoaderConsumer {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield { topic, partition: 0, messages };
+    },
+    commit: async (_topic, _partition, offset) => {
+      commits.push(offset);
+    },
+  };
+}
+
+/**
+ * Runs the loader loop in-process until `consumer` ends: applied by `applier` for `group`
+ * (key columns as the target has them), dead letters handed to `send`.
+ */
+export function loadInProcess(
+  applier: PostgresChangeApplier,
+  consumer: LoaderConsumer,
+  group: string,
+  send: (letter: DeadLetter) => Promise<void>,
+): Promise<LoaderStats> {
+  return runLoader({
+    consumer,
+    applier,
+    deadLetters: { send },
+    keyColumnsOf: (table) => applier.keyColumnsOf(table),
+    consumerGroup: group,
+    logger: loaderLogger,
+  });
+}
+
+/** What a loader suite on Kafka holds; `close()` releases it all (see {@link openKafkaLoaderSuite}). */
+export type KafkaLoaderSuite = Readonly<{
+  dbs: TestDatabases;
+  /** A bus on the test cluster, logging through {@link loaderLogger}. */
+  bus: KafkaBus;
+  /** The loader children the suite started, stopped by `close()`. */
+  loaders: LoaderProcess[];
+  close: () => Promise<void>;
+}>;
+
+/**
+ * Opens what a loader suite on Kafka needs: a fresh database pair named after `database`, a
+ * Kafka bus, and, for `close()`, an admin that drops the topics of `prefix`. `close()` stops the
+ * suite's loaders, closes the bus, drops the topics, then the databases.
+ *
+ * @throws What a step throws, after releasing what the earlier steps opened.
+ */
+export async function openKafkaLoaderSuite(
+  database: string,
+  prefix: string,
+): Promise<KafkaLoaderSuite> {
+  const releases: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (let release = releases.pop(); release !== undefined; release = releases.pop()) {
+      await release();
+    }
+  };
+  try {
+    const dbs = await createTestDatabases(database);
+    releases.push(() => dbs.drop());
+    const admin = await kafkaAdmin();
+    releases.push(async () => {
+      await admin.dropPrefix(prefix);
+      await admin.close();
+    });
+    const bus = new KafkaBus({
+      brokers: requiredEnv('KAFKA_BROKERS').split(','),
+      logger: loaderLogger,
+    });
+    releases.push(() => bus.close());
+    const loaders: LoaderProcess[] = [];
+    releases.push(async () => {
+      await Promise.all(loaders.map((loader) => loader.stop()));
+    });
+    return { dbs, bus, loaders, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -8,40 +8,37 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   Secret,
-  createLogger,
   deserializeChangeEvent,
   serializeChangeChunk,
   serializeChangeEvent,
   serializeChunkEvent,
   type ChangeRow,
 } from '@database-replicator/core';
-import { KafkaBus, type BusMessage, type BusRecord } from '@database-replicator/bus';
+import type { BusMessage, BusRecord, KafkaBus } from '@database-replicator/bus';
 import { DEAD_LETTER_CODE_HEADER, deadLetterTopic } from '@database-replicator/pipeline';
 import {
   MetricsRegistry,
   createLoaderMetrics,
   runLoaderService,
+  type LoaderServiceOptions,
 } from '@database-replicator/runtime';
 import type { LoaderStats } from '@database-replicator/pipeline';
-import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-import {
-  createTestDatabases,
-  queryOnce,
-  type TestDatabases,
-} from '../../support/postgres-databases.js';
+import { describeWithServices } from '../../support/describe-with-services.js';
+import { queryOnce, type TestDatabases } from '../../support/postgres-databases.js';
 import { waitFor } from '../../support/wait-for.js';
 import {
   countPerPartition,
   insertEvent,
-  kafkaAdmin,
+  loaderLogger as logger,
+  openKafkaLoaderSuite,
   storedOffsets,
   tableTopic,
   uniquePrefix,
+  type KafkaLoaderSuite,
 } from './loader-support.js';
 
 const GROUP = 'poison-loader';
 const PARTITIONS = 3;
-const logger = createLogger({ level: process.env['TEST_LOG'] === '1' ? 'debug' : 'silent' });
 
 /** An insert into items at source position `seq` (increasing in send order, as from a source). */
 function itemMessage(id: number, row: ChangeRow, seq: number): BusMessage {
@@ -51,27 +48,44 @@ function itemMessage(id: number, row: ChangeRow, seq: number): BusMessage {
   };
 }
 
+/**
+ * How both suites run the loader service on `suite`'s bus and target, for the topics of
+ * `prefix`: group {@link GROUP}, one partition per topic, new topics looked for every 300 ms.
+ */
+function serviceOptions(
+  suite: KafkaLoaderSuite,
+  prefix: string,
+  signal: AbortSignal,
+): LoaderServiceOptions {
+  return {
+    bus: suite.bus,
+    targetUrl: new Secret(suite.dbs.targetUrl),
+    topicPrefix: prefix,
+    consumerGroup: GROUP,
+    signal,
+    logger,
+    partitions: 1,
+    topicPollMs: 300,
+  };
+}
+
 describeWithServices(['postgres', 'kafka'], 'loader service: poison messages on Kafka', () => {
   const prefix = uniquePrefix('poison');
   const items = tableTopic(prefix, 'items');
   const ghost = tableTopic(prefix, 'ghost');
   const extra = tableTopic(prefix, 'extra');
+  let suite: KafkaLoaderSuite;
   let dbs: TestDatabases;
   let bus: KafkaBus;
-  let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
 
   beforeAll(async () => {
-    dbs = await createTestDatabases('loader_poison');
+    suite = await openKafkaLoaderSuite('loader_poison', prefix);
+    ({ dbs, bus } = suite);
     await dbs.target('CREATE TABLE public.items (id int PRIMARY KEY, v text NOT NULL, n numeric)');
     await dbs.target('CREATE TABLE public.extra (id int PRIMARY KEY, v text NOT NULL)');
-    bus = new KafkaBus({ brokers: requiredEnv('KAFKA_BROKERS').split(','), logger });
-    admin = await kafkaAdmin();
   });
   afterAll(async () => {
-    await bus?.close();
-    await admin?.dropPrefix(prefix);
-    await admin?.close();
-    await dbs?.drop();
+    await suite?.close();
   });
 
   it('dead-letters the three poison messages with their reasons and applies the rest', async () => {
@@ -95,14 +109,7 @@ describeWithServices(['postgres', 'kafka'], 'loader service: poison messages on 
     const aborter = new AbortController();
     let stats: LoaderStats | undefined;
     const running = runLoaderService({
-      bus,
-      targetUrl: new Secret(dbs.targetUrl),
-      topicPrefix: prefix,
-      consumerGroup: GROUP,
-      signal: aborter.signal,
-      logger,
-      partitions: 1,
-      topicPollMs: 300,
+      ...serviceOptions(suite, prefix, aborter.signal),
       onCommit: (p) => {
         committed.set(`${p.topic}/${p.partition}`, Number(p.nextOffset));
         stats = p.stats;
@@ -196,23 +203,19 @@ describeWithServices(
   () => {
     const prefix = uniquePrefix('chunkpoison');
     const items = tableTopic(prefix, 'items');
+    let suite: KafkaLoaderSuite;
     let dbs: TestDatabases;
     let bus: KafkaBus;
-    let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
 
     beforeAll(async () => {
-      dbs = await createTestDatabases('loader_chunk_poison');
+      suite = await openKafkaLoaderSuite('loader_chunk_poison', prefix);
+      ({ dbs, bus } = suite);
       await dbs.target(
         'CREATE TABLE public.items (id int PRIMARY KEY, v text NOT NULL, n numeric)',
       );
-      bus = new KafkaBus({ brokers: requiredEnv('KAFKA_BROKERS').split(','), logger });
-      admin = await kafkaAdmin();
     });
     afterAll(async () => {
-      await bus?.close();
-      await admin?.dropPrefix(prefix);
-      await admin?.close();
-      await dbs?.drop();
+      await suite?.close();
     });
 
     it('dead-letters the refused event alone and applies the rest of its chunk once', async () => {
@@ -243,14 +246,7 @@ describeWithServices(
       // With metrics on, as a service runs: the instrumented applier must keep the probe.
       const metrics = createLoaderMetrics(new MetricsRegistry());
       const running = runLoaderService({
-        bus,
-        targetUrl: new Secret(dbs.targetUrl),
-        topicPrefix: prefix,
-        consumerGroup: GROUP,
-        signal: aborter.signal,
-        logger,
-        partitions: 1,
-        topicPollMs: 300,
+        ...serviceOptions(suite, prefix, aborter.signal),
         metrics,
         onCommit: (p) => (next = Number(p.nextOffset)),
       });

@@ -5,10 +5,8 @@
  * applied twice (offsets in `_replicator.offsets`, and an audit trigger counting row writes).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger } from '@database-replicator/core';
-import { KafkaBus, type BusMessage } from '@database-replicator/bus';
-import { describeWithServices, requiredEnv } from '../../support/describe-with-services.js';
-import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
+import type { BusMessage } from '@database-replicator/bus';
+import { describeWithServices } from '../../support/describe-with-services.js';
 import { waitFor } from '../../support/wait-for.js';
 import {
   LoaderProcess,
@@ -16,12 +14,13 @@ import {
   createAuditedItems,
   expectItemsWrittenOnce,
   itemMessage,
-  kafkaAdmin,
   loaderEnv,
+  openKafkaLoaderSuite,
   storedOffsets,
   tableTopic,
   uniquePrefix,
   waitForAppliedCounts,
+  type KafkaLoaderSuite,
 } from './loader-support.js';
 
 const GROUP = 'pair';
@@ -30,30 +29,19 @@ const PARTITIONS = 6;
 describeWithServices(['postgres', 'kafka'], 'loader service: two processes share a topic', () => {
   const prefix = uniquePrefix('pair');
   const topic = tableTopic(prefix, 'items');
-  let dbs: TestDatabases;
-  let bus: KafkaBus;
-  let admin: Awaited<ReturnType<typeof kafkaAdmin>>;
-  const loaders: LoaderProcess[] = [];
+  let suite: KafkaLoaderSuite;
 
   beforeAll(async () => {
-    dbs = await createTestDatabases('loader_pair');
-    await createAuditedItems(dbs.targetUrl);
-    bus = new KafkaBus({
-      brokers: requiredEnv('KAFKA_BROKERS').split(','),
-      logger: createLogger({ level: 'silent' }),
-    });
-    await bus.ensureTopics([topic], { partitions: PARTITIONS });
-    admin = await kafkaAdmin();
+    suite = await openKafkaLoaderSuite('loader_pair', prefix);
+    await createAuditedItems(suite.dbs.targetUrl);
+    await suite.bus.ensureTopics([topic], { partitions: PARTITIONS });
   });
   afterAll(async () => {
-    await Promise.all(loaders.map((loader) => loader.stop()));
-    await bus?.close();
-    await admin?.dropPrefix(prefix);
-    await admin?.close();
-    await dbs?.drop();
+    await suite?.close();
   });
 
   it('splits the partitions, and the survivor of a kill -9 takes them over', async () => {
+    const { bus, dbs, loaders } = suite;
     const env = loaderEnv({ targetUrl: dbs.targetUrl, prefix, group: GROUP });
     const a = new LoaderProcess(env);
     const b = new LoaderProcess(env);

@@ -84,14 +84,17 @@ async function currentMaxima(db: TestDatabases): Promise<Sizes> {
   };
 }
 
-/** Waits for equality; a failure also shows the CLI's last progress line. */
+/** Waits for equality; a failure also shows the CLI's last progress line and its dead letters. */
 async function expectCaughtUp(db: TestDatabases, cli: CliChild): Promise<void> {
   try {
     await waitForEqualTables(db.sourceUrl, db.targetUrl, 35_000);
   } catch (error) {
     const progress = JSON.stringify(logLines(cli.stderr(), 'progress').at(-1));
+    const letters = JSON.stringify(logLines(cli.stderr(), 'message dead-lettered'));
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`${message}\nlast CLI progress: ${progress}`, { cause: error });
+    throw new Error(`${message}\nlast CLI progress: ${progress}\ndead letters: ${letters}`, {
+      cause: error,
+    });
   }
 }
 

@@ -22,10 +22,14 @@ export class TargetPrimaryKeys {
     const id = idOf(table);
     const cached = this.#keys.get(id);
     if (cached !== undefined) return cached;
-    const primary = await readPrimaryKey(client, quoteTable(table));
-    const found = primary ?? (await readDeferredKeyColumns(client, table));
+    const quoted = quoteTable(table);
+    const primary = await readPrimaryKey(client, quoted);
+    const deferred = primary ?? (await readDeferredKeyColumns(client, table));
+    // A key built between the two reads cleared the job's flag in the same transaction: the
+    // catalog has it now.
+    const found = deferred ?? (await readPrimaryKey(client, quoted));
     if (found === undefined) return undefined;
-    if (primary === undefined) this.#deferred.add(id);
+    if (primary === undefined && deferred !== undefined) this.#deferred.add(id);
     this.#keys.set(id, found);
     return found;
   }

@@ -6,14 +6,9 @@
  * its key would store a page sent twice twice, so the key is built before anything can send one
  * or needs it: when a snapshot is resumed, when it is done, and before a change is applied.
  */
-import {
-  formatTableRef,
-  quoteIdent,
-  quoteTable,
-  replicatorError,
-  type TableId,
-} from '@database-replicator/core';
+import { quoteIdent, quoteTable, type TableId } from '@database-replicator/core';
 import type pg from 'pg';
+import { targetDdlFailed } from './job-errors.js';
 import { JOB_TABLES_TABLE } from './job-schema.js';
 
 /**
@@ -40,34 +35,42 @@ export async function buildDeferredPrimaryKey(
   try {
     await client.query(`ALTER TABLE ${quoteTable(table)} ADD PRIMARY KEY (${key})`);
   } catch (error) {
-    const name = formatTableRef(table);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw replicatorError(
-      'REPL_JOB_QUERY_FAILED',
-      `building the primary key (${keyColumns.join(', ')}) of ${name} after its load failed: ${reason}`,
-      {
-        fix: 'Read the server message: duplicate keys mean rows were written to the table outside the job; remove them (or drop the table to copy it again) and run the job again.',
-        details: { table: name },
-        cause: error,
-      },
-    );
+    throw targetDdlFailed(error, {
+      action: (name) =>
+        `building the primary key (${keyColumns.join(', ')}) of ${name} after its load`,
+      table,
+      fix: 'Read the server message: duplicate keys mean rows were written to the table outside the job; remove them (or drop the table to copy it again) and run the job again.',
+    });
   }
 }
 
+/** The columns that key a target table, and whether a job still defers building that key. */
+export type TargetKey = Readonly<{ columns: readonly string[]; deferred: boolean }>;
+
 /**
- * The key columns a job recorded for `table` while its primary key is deferred; `undefined`
- * when no job defers it.
+ * `table`'s primary key from the catalog or, while a job defers it, the key the job recorded;
+ * `undefined` when the table does not exist or has neither. One statement, so one snapshot: a
+ * key built meanwhile (its job row cleared in the same transaction) is seen in one place or the
+ * other, never in neither.
  */
-export async function readDeferredKeyColumns(
+export async function readTargetKey(
   client: pg.ClientBase,
   table: TableId,
-): Promise<readonly string[] | undefined> {
-  const { rows } = await client.query<{ key_columns: string[] }>(
-    `SELECT key_columns FROM ${quoteTable(JOB_TABLES_TABLE)}
-      WHERE schema_name = $1 AND table_name = $2 AND primary_key_deferred
-      LIMIT 1`,
-    [table.schema, table.table],
+): Promise<TargetKey | undefined> {
+  // to_regclass is NULL (no error) for a missing table or schema; array_agg over no rows is NULL.
+  const { rows } = await client.query<{ built: string[] | null; deferred: string[] | null }>(
+    `SELECT (SELECT array_agg(a.attname::text ORDER BY k.position)
+               FROM pg_index i
+              CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+              WHERE i.indrelid = to_regclass($1) AND i.indisprimary) AS built,
+            (SELECT key_columns FROM ${quoteTable(JOB_TABLES_TABLE)}
+              WHERE schema_name = $2 AND table_name = $3 AND primary_key_deferred
+              LIMIT 1) AS deferred`,
+    [quoteTable(table), table.schema, table.table],
   );
-  const keyColumns = rows[0]?.key_columns;
-  return keyColumns === undefined ? undefined : Object.freeze([...keyColumns]);
+  const { built, deferred } = rows[0] ?? { built: null, deferred: null };
+  if (built !== null) return { columns: Object.freeze(built), deferred: false };
+  if (deferred !== null) return { columns: Object.freeze([...deferred]), deferred: true };
+  return undefined;
 }

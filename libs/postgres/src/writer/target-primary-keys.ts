@@ -4,9 +4,9 @@
  * recorded. Snapshot pages need no more than that; a change does (its upsert names the key in
  * ON CONFLICT), so {@link TargetPrimaryKeys.ensureBuilt} builds a deferred key first.
  */
-import { quoteTable, type TableId } from '@database-replicator/core';
+import type { TableId } from '@database-replicator/core';
 import type pg from 'pg';
-import { buildDeferredPrimaryKey, readDeferredKeyColumns } from '../jobs/deferred-primary-key.js';
+import { buildDeferredPrimaryKey, readTargetKey } from '../jobs/deferred-primary-key.js';
 import { inTransaction } from '../jobs/job-database.js';
 
 /** Key columns of target tables, cached for the life of one loader connection. */
@@ -22,16 +22,11 @@ export class TargetPrimaryKeys {
     const id = idOf(table);
     const cached = this.#keys.get(id);
     if (cached !== undefined) return cached;
-    const quoted = quoteTable(table);
-    const primary = await readPrimaryKey(client, quoted);
-    const deferred = primary ?? (await readDeferredKeyColumns(client, table));
-    // A key built between the two reads cleared the job's flag in the same transaction: the
-    // catalog has it now.
-    const found = deferred ?? (await readPrimaryKey(client, quoted));
-    if (found === undefined) return undefined;
-    if (primary === undefined && deferred !== undefined) this.#deferred.add(id);
-    this.#keys.set(id, found);
-    return found;
+    const key = await readTargetKey(client, table);
+    if (key === undefined) return undefined;
+    if (key.deferred) this.#deferred.add(id);
+    this.#keys.set(id, key.columns);
+    return key.columns;
   }
 
   /** Builds the deferred primary keys of `tables`, each in a transaction of its own. */
@@ -48,21 +43,4 @@ export class TargetPrimaryKeys {
 // Asked for every message: a plain key, not the quoted name, finds the cached answer.
 function idOf(table: TableId): string {
   return `${table.database ?? ''}\u0000${table.schema}\u0000${table.table}`;
-}
-
-async function readPrimaryKey(
-  client: pg.ClientBase,
-  quotedTable: string,
-): Promise<readonly string[] | undefined> {
-  // to_regclass is NULL (no error) for a missing table or schema.
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT a.attname AS name
-       FROM pg_index i
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = to_regclass($1) AND i.indisprimary
-      ORDER BY k.position`,
-    [quotedTable],
-  );
-  return rows.length === 0 ? undefined : Object.freeze(rows.map((row) => row.name));
 }

@@ -27,6 +27,35 @@ export function jobQueryFailed(
   );
 }
 
+/**
+ * The target refused DDL a job runs on one of its tables (create it, index it, build its key).
+ * `action` says what was done to the table, given its display name.
+ */
+export function targetDdlFailed(
+  error: unknown,
+  failure: Readonly<{
+    action: (table: string) => string;
+    table: TableId;
+    jobId?: string;
+    statement?: string;
+    fix: string;
+  }>,
+): ReplicatorError {
+  const name = formatTableRef(failure.table);
+  const reason = error instanceof Error ? error.message : String(error);
+  const forJob = failure.jobId === undefined ? '' : ` for job ${failure.jobId}`;
+  const statement = failure.statement === undefined ? '' : `; statement: ${failure.statement}`;
+  return replicatorError(
+    'REPL_JOB_QUERY_FAILED',
+    `${failure.action(name)}${forJob} failed: ${reason}${statement}`,
+    {
+      fix: failure.fix,
+      details: { table: name, ...(failure.jobId === undefined ? {} : { jobId: failure.jobId }) },
+      cause: error,
+    },
+  );
+}
+
 /** A snapshot worker saved progress for a table it no longer holds. */
 export function leaseLost(
   jobId: string,

@@ -6,15 +6,10 @@
  * they are created with their key and start `snapshot_done` with their indexes built at once.
  * A table that already exists on the target is left as it is.
  */
-import {
-  formatTableRef,
-  quoteIdent,
-  quoteTable,
-  replicatorError,
-  tableKey,
-} from '@database-replicator/core';
+import { quoteIdent, quoteTable, tableKey } from '@database-replicator/core';
 import type pg from 'pg';
 import { inTransaction, singleStatement } from './job-database.js';
+import { targetDdlFailed } from './job-errors.js';
 import { JOB_TABLES_TABLE, JOBS_TABLE, REGISTER_LOCK_KEY } from './job-schema.js';
 import type { JobSourceName, JobSourceTable } from './job-types.js';
 
@@ -83,17 +78,13 @@ export async function runIndexes(
         await client.query('ROLLBACK TO SAVEPOINT dr_index');
         continue;
       }
-      const name = formatTableRef(table.id);
-      const reason = error instanceof Error ? error.message : String(error);
-      throw replicatorError(
-        'REPL_JOB_QUERY_FAILED',
-        `creating an index on ${name} for job ${jobId} failed: ${reason}; statement: ${statement}`,
-        {
-          fix: 'Read the server message: a unique index fails on duplicate rows, a missing operator class or extension must be installed on the target first; then run the job again (the snapshot of the table is kept).',
-          details: { jobId, table: name },
-          cause: error,
-        },
-      );
+      throw targetDdlFailed(error, {
+        action: (name) => `creating an index on ${name}`,
+        table: table.id,
+        jobId,
+        statement,
+        fix: 'Read the server message: a unique index fails on duplicate rows, a missing operator class or extension must be installed on the target first; then run the job again (the snapshot of the table is kept).',
+      });
     }
   }
 }
@@ -130,17 +121,12 @@ async function createTable(
     await client.query(singleStatement(sql));
     return true;
   } catch (error) {
-    const name = formatTableRef(table.id);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw replicatorError(
-      'REPL_JOB_QUERY_FAILED',
-      `creating target table ${name} for job ${jobId} failed: ${reason}`,
-      {
-        fix: 'Read the server message: a column type the source maps to may need an extension on the target, and the role needs CREATE on the database; then run the job again.',
-        details: { jobId, table: name },
-        cause: error,
-      },
-    );
+    throw targetDdlFailed(error, {
+      action: (name) => `creating target table ${name}`,
+      table: table.id,
+      jobId,
+      fix: 'Read the server message: a column type the source maps to may need an extension on the target, and the role needs CREATE on the database; then run the job again.',
+    });
   }
 }
 

@@ -12,7 +12,9 @@
 import { createHash } from 'node:crypto';
 import { quoteTable } from '@database-replicator/core';
 import type pg from 'pg';
+import { partitionKey } from './plan-change-batch.js';
 import { OFFSETS_TABLE } from './replicator-schema.js';
+import { readStoredOffsets } from './stored-offsets.js';
 
 /** Where a refused message was read, and the consumer group whose offsets it moves. */
 export type RefusedMessage = Readonly<{
@@ -42,7 +44,9 @@ export async function settleRefusedMessage<T>(
   // from the bigint keys of migrations and table registration.
   await client.query('SELECT pg_advisory_lock($1::int, $2::int)', key);
   try {
-    if (BigInt(message.offset) < (await storedNextOffset(client, message))) return undefined;
+    const stored = await readStoredOffsets(client, message.consumerGroup, message);
+    const next = stored.get(partitionKey(message.topic, message.partition)) ?? 0n;
+    if (BigInt(message.offset) < next) return undefined;
     const result = await settle();
     await storeOffsetPast(client, message);
     return result;
@@ -58,15 +62,6 @@ function lockKey(message: RefusedMessage): number {
     .update(`${message.consumerGroup}\n${message.topic}`)
     .digest()
     .readInt32BE(0);
-}
-
-async function storedNextOffset(client: pg.ClientBase, message: RefusedMessage): Promise<bigint> {
-  const { rows } = await client.query<{ next: string }>(
-    `SELECT next_offset::text AS next FROM ${quoteTable(OFFSETS_TABLE)}
-      WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
-    [message.consumerGroup, message.topic, message.partition],
-  );
-  return BigInt(rows[0]?.next ?? '0');
 }
 
 /**

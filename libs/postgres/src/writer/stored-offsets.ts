@@ -7,15 +7,19 @@ import type pg from 'pg';
 import { partitionKey } from './plan-change-batch.js';
 import { OFFSETS_TABLE } from './replicator-schema.js';
 
-/** Next offset to apply by {@link partitionKey}; partitions never applied are absent. */
+/**
+ * Next offset to apply by {@link partitionKey}, of every partition or of `only`; partitions never
+ * applied are absent.
+ */
 export async function readStoredOffsets(
   client: pg.ClientBase,
   consumerGroup: string,
+  only?: Readonly<{ topic: string; partition: number }>,
 ): Promise<Map<string, bigint>> {
   const { rows } = await client.query<{ topic: string; partition: number; next: string }>(
     `SELECT topic, partition, next_offset::text AS next FROM ${quoteTable(OFFSETS_TABLE)}
-      WHERE consumer_group = $1`,
-    [consumerGroup],
+      WHERE consumer_group = $1 AND ($2::text IS NULL OR (topic = $2 AND partition = $3))`,
+    [consumerGroup, only?.topic ?? null, only?.partition ?? null],
   );
   return new Map(rows.map((row) => [partitionKey(row.topic, row.partition), BigInt(row.next)]));
 }

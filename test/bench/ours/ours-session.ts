@@ -60,6 +60,7 @@ import { replicatorSourceUrl } from './source-url.js';
 const HOUR_MS = 60 * 60_000;
 const COPY_POLL_MS = 2000;
 const SENTINEL_POLL_MS = 100;
+const UNLOGGED_POLL_MS = 10_000;
 /**
  * How long a command that finished its work gets to exit before it counts as a long-running
  * replicator: server-side `init`/`sync` return a moment after the data is there.
@@ -133,18 +134,38 @@ export class OursSession {
       ...this.#cli.route,
     ]);
     const started = performance.now();
+    // The pipeline logs this once every table is copied (on the in-process bus: applied, keys
+    // and indexes built); counting rows on the target only from then on keeps the count's own
+    // load off the copy. A native init has no such line: it exits once the copy is done.
+    const snapshotLogged = child.stderrLineSeen((line) => line.includes('"msg":"snapshot done"'));
     let endMs: number | null = null; // set when the copy was done before the process ended
     try {
+      let logged = false;
+      let unloggedCountAt = UNLOGGED_POLL_MS;
       for (;;) {
-        const exited = await Promise.race([child.done, sleep(COPY_POLL_MS).then(() => null)]);
+        const exited = await Promise.race([
+          child.done,
+          logged ? sleep(SENTINEL_POLL_MS).then(() => null) : snapshotLogged.then(() => null),
+          sleep(COPY_POLL_MS).then(() => null),
+        ]);
         if (exited !== null) {
           assertReplicatorSucceeded('init --enable-sync', exited);
           if (!(await this.#copyComplete(target, await expectedCounts())))
             throw new Error('init --enable-sync exited 0 but the target lacks rows');
           break;
         }
+        logged ||= (await Promise.race([snapshotLogged, sleep(0).then(() => null)])) !== null;
+        const waited = performance.now() - started;
+        if (waited > 2 * HOUR_MS) throw new Error('init did not finish within two hours');
+        // Without the line (another route, or its wording changed) rows are counted now and then.
+        if (!logged) {
+          if (waited < unloggedCountAt) continue;
+          unloggedCountAt = waited + UNLOGGED_POLL_MS;
+        }
+        // Through Kafka the line means sent, not applied: the loader may still be at work.
+        const countStarted = performance.now();
         if (await this.#copyComplete(target, await expectedCounts())) {
-          const copiedMs = performance.now() - started;
+          const copiedMs = countStarted - started;
           const exitedLater = await Promise.race([
             child.done,
             sleep(EXIT_GRACE_MS).then(() => null),
@@ -157,8 +178,6 @@ export class OursSession {
           }
           break;
         }
-        if (performance.now() - started > 2 * HOUR_MS)
-          throw new Error('init did not finish within two hours');
       }
     } catch (error) {
       this.#initFailure = error instanceof Error ? error.message : String(error);

@@ -39,7 +39,9 @@ function replicatorEnv(t: ReplicatorTarget): Record<string, string> {
     DR_TARGET_URL: t.targetUrl.href,
     DR_STATE_DIR: t.stateDir,
     DR_JOBS: String(t.jobs),
-    DR_LOG_LEVEL: 'warn',
+    // info: the init's "snapshot done" line marks the end of the copy (ours-session.ts); the
+    // pipeline logs a few lines per table and one progress line per 5 s at that level.
+    DR_LOG_LEVEL: 'info',
   });
 }
 

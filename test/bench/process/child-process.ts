@@ -55,6 +55,8 @@ export class MeasuredChild {
   readonly sampler: RssSampler | null;
   readonly done: Promise<ChildOutcome>;
   #exited = false;
+  readonly #lineWatches: { matches: (line: string) => boolean; resolve: (at: number) => void }[] =
+    [];
 
   constructor(command: string, args: readonly string[], options: ChildOptions) {
     const started = performance.now();
@@ -77,10 +79,14 @@ export class MeasuredChild {
         (chunk: Buffer) => (stdoutTail = appendTail(stdoutTail, chunk)),
       );
     }
-    this.process.stderr?.on(
-      'data',
-      (chunk: Buffer) => (stderrTail = appendTail(stderrTail, chunk)),
-    );
+    let stderrLine = '';
+    this.process.stderr?.on('data', (chunk: Buffer) => {
+      stderrTail = appendTail(stderrTail, chunk);
+      if (this.#lineWatches.length === 0) return;
+      const lines = (stderrLine + chunk.toString('utf8')).split('\n');
+      stderrLine = lines.pop() ?? '';
+      for (const line of lines) this.#watchLine(line);
+    });
     let timedOut = false;
     const timeout =
       options.timeoutMs === undefined
@@ -112,6 +118,22 @@ export class MeasuredChild {
         );
       });
     });
+  }
+
+  /**
+   * Resolves with the time (performance.now()) the child first writes a stderr line that
+   * `matches`, once it is watched; never, if it exits without one.
+   */
+  stderrLineSeen(matches: (line: string) => boolean): Promise<number> {
+    return new Promise((resolve) => this.#lineWatches.push({ matches, resolve }));
+  }
+
+  #watchLine(line: string): void {
+    const seen = performance.now();
+    for (const watch of this.#lineWatches.filter((w) => w.matches(line))) {
+      this.#lineWatches.splice(this.#lineWatches.indexOf(watch), 1);
+      watch.resolve(seen);
+    }
   }
 
   /** SIGTERM, then SIGKILL when it has not exited after `graceMs`; resolves with the outcome. */

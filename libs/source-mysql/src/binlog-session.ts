@@ -59,6 +59,10 @@ const ROW_EVENTS: ReadonlySet<string> = new Set(['writerows', 'updaterows', 'del
 
 const EVENTS = [
   'rotate',
+  'format',
+  'previousgtids',
+  'mariadbgtidlist',
+  'binlogcheckpoint',
   'gtid',
   'anonymousgtid',
   'mariadbgtid',

@@ -15,10 +15,15 @@
  * events of the transaction and the table's description changes for the rows after it; a table
  * the statement stops is forgotten, so its later rows are not decoded.
  *
+ * Between transactions the resume point also follows the binlog into a new file (a rotation and
+ * the file's header events), so an idle source's checkpoint never names a file that may be
+ * purged and reaches the source's binlog end.
+ *
  * After a reconnect the stream resumes at the last commit; if a split transaction was open, its
  * changes already handed out are recognised by the transaction's id and not handed out again.
  */
 import {
+  comparePositions,
   formatTableRef,
   type BinlogPosition,
   type ChangeEvent,
@@ -96,6 +101,14 @@ const OPEN_QUERY = /^(?:BEGIN|START\s+TRANSACTION|XA\s+START)\b/i;
 
 const is = isNamedBinlogEvent;
 
+/** Events of a binlog file's header, outside any transaction. */
+const FILE_HEADER_EVENTS: ReadonlySet<string> = new Set([
+  'format',
+  'previousgtids',
+  'mariadbgtidlist',
+  'binlogcheckpoint',
+]);
+
 export class BinlogTransactionBuilder {
   readonly #context: BuilderContext;
   #committed: BinlogPosition;
@@ -144,6 +157,11 @@ export class BinlogTransactionBuilder {
     if (is(event, name, 'tablemap')) return NO_STEPS;
     if (is(event, name, 'rotate')) {
       this.#file = event.binlogName;
+      this.#passBetweenTransactions(event.position);
+      return NO_STEPS;
+    }
+    if (FILE_HEADER_EVENTS.has(name)) {
+      this.#passBetweenTransactions(event.nextPosition);
       return NO_STEPS;
     }
     if (is(event, name, 'writerows') || is(event, name, 'updaterows')) {
@@ -277,6 +295,17 @@ export class BinlogTransactionBuilder {
       skipBelow,
     };
     return this.#open;
+  }
+
+  /**
+   * Moves the resume point to `pos` of the current file when no transaction is open or partly
+   * handed out, and only forward: the fake rotation and header a connection starts with name the
+   * resume point itself or a place before it.
+   */
+  #passBetweenTransactions(pos: number): void {
+    if (this.#open !== undefined || this.#skip !== undefined) return;
+    const passed = binlogPosition(this.#committed.gtidSet, this.#file, pos);
+    if (comparePositions(passed, this.#committed) > 0) this.#committed = passed;
   }
 
   #commit(endPos: number): QueuedStep[] {

@@ -248,6 +248,27 @@ describeWithServices(['mariadb'], 'MySQL source: stream positions and resume', (
     await stream.stop();
     expect(stream.events()).toEqual([]);
   });
+
+  it('follows a binlog rotation while idle, up to the binlog end', async () => {
+    const start = binlog(await source.startPosition());
+    const stream = collectStream(source, start);
+    await stream.until('a heartbeat', (steps) => steps.length >= 1);
+    await mysqlDb.query('FLUSH BINARY LOGS');
+    const [status] = await mysqlDb.rows('SHOW MASTER STATUS');
+    const file = String(status?.['File']);
+    const end = Number(status?.['Position']);
+    expect(file).not.toBe(start.file);
+    // Without a transaction after the rotation, only the rotation and the new file's header
+    // can move the heartbeat's position there.
+    await stream.until(`a heartbeat at ${file}:${end}`, (steps) =>
+      steps.some((step) => {
+        const at = binlog(step.resumeFrom);
+        return step.events.length === 0 && at.file === file && at.pos >= end;
+      }),
+    );
+    await stream.stop();
+    expect(stream.events()).toEqual([]);
+  });
 });
 
 /** Kills the server's binlog dump threads of `user`: this test's streams, no other suite's. */

@@ -15,28 +15,39 @@ const M = 0x5bd1e995;
  * @param partitions - Partition count of the topic, at least 1.
  */
 export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+  return (murmur2(utf8Bytes(key)) & 0x7fffffff) % partitions;
 }
 
-function murmur2(data: Uint8Array): number {
-  const length = data.length;
+/**
+ * `text`'s UTF-8 as a string of one char per byte. Runs for every row of a snapshot: an ASCII
+ * key (the usual one) is that already, with no Buffer to allocate.
+ */
+function utf8Bytes(text: string): string {
+  for (let i = 0; i < text.length; i += 1) {
+    if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, 'utf8').toString('latin1');
+  }
+  return text;
+}
+
+function murmur2(bytes: string): number {
+  const length = bytes.length;
   let h = SEED ^ length;
   const whole = length & ~3;
   for (let i = 0; i < whole; i += 4) {
     let k =
-      (data[i] ?? 0) |
-      ((data[i + 1] ?? 0) << 8) |
-      ((data[i + 2] ?? 0) << 16) |
-      ((data[i + 3] ?? 0) << 24);
+      bytes.charCodeAt(i) |
+      (bytes.charCodeAt(i + 1) << 8) |
+      (bytes.charCodeAt(i + 2) << 16) |
+      (bytes.charCodeAt(i + 3) << 24);
     k = Math.imul(k, M);
     k ^= k >>> 24;
     k = Math.imul(k, M);
     h = Math.imul(h, M) ^ k;
   }
   const rest = length % 4;
-  if (rest >= 3) h ^= (data[whole + 2] ?? 0) << 16;
-  if (rest >= 2) h ^= (data[whole + 1] ?? 0) << 8;
-  if (rest >= 1) h = Math.imul(h ^ (data[whole] ?? 0), M);
+  if (rest >= 3) h ^= bytes.charCodeAt(whole + 2) << 16;
+  if (rest >= 2) h ^= bytes.charCodeAt(whole + 1) << 8;
+  if (rest >= 1) h = Math.imul(h ^ bytes.charCodeAt(whole), M);
   h ^= h >>> 13;
   h = Math.imul(h, M);
   h ^= h >>> 15;

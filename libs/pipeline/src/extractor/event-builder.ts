@@ -25,10 +25,12 @@ export function messageKey(keyColumns: readonly string[], row: ChangeRow | null)
   if (row === null) return null;
   // Concatenated rather than JSON.stringify of an object: this runs for every row sent.
   let key = '{';
-  for (const [index, column] of keyColumns.entries()) {
+  for (let index = 0; index < keyColumns.length; index += 1) {
+    const column = keyColumns[index] ?? '';
     const value = row[column];
     if (value === undefined) return null;
-    key += `${index === 0 ? '' : ','}${JSON.stringify(column)}:${JSON.stringify(value)}`;
+    if (index > 0) key += ',';
+    key += `${JSON.stringify(column)}:${typeof value === 'number' && Number.isFinite(value) ? String(value) : JSON.stringify(value)}`;
   }
   return `${key}}`;
 }

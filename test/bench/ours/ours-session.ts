@@ -55,6 +55,7 @@ import {
   type ReplicatorTarget,
 } from './replicator-cli.js';
 import { applyWorkerRunning, ordersKey, sentinelsVisible } from '../target-probe.js';
+import { clearKafkaJobState, kafkaBroker } from './kafka-job-state.js';
 import { replicatorSourceUrl } from './source-url.js';
 
 const HOUR_MS = 60 * 60_000;
@@ -119,6 +120,8 @@ export class OursSession {
     await rm(this.#cli.stateDir, { recursive: true, force: true });
     await mkdir(this.#cli.stateDir, { recursive: true });
     await recreateDatabase(pgTarget, this.#targetDb);
+    const broker = kafkaBroker(this.#cli.route);
+    if (broker !== undefined) await clearKafkaJobState(broker);
     const target = await connectPg(pgTarget, this.#targetDb, 'dr-bench-ours');
     // Counted once needed: a command that is not implemented exits before the first poll, and
     // counting a FerretDB source takes a while.

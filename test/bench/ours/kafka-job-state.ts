@@ -14,10 +14,9 @@ const BENCH_TOPIC = /^dr\.([0-9a-f]{12})\.bench\./;
 
 /** The broker of `--bus kafka://host:port` in `route`, if any. */
 export function kafkaBroker(route: readonly string[]): string | undefined {
-  const bus = route[route.indexOf('--bus') + 1];
-  return route.includes('--bus') && bus?.startsWith('kafka://') === true
-    ? bus.slice('kafka://'.length)
-    : undefined;
+  const at = route.indexOf('--bus');
+  const bus = at === -1 ? undefined : route[at + 1];
+  return bus?.startsWith('kafka://') === true ? bus.slice('kafka://'.length) : undefined;
 }
 
 /** Deletes the benchmark jobs' topics and consumer groups; returns what was deleted. */

@@ -140,15 +140,20 @@ export class OursSession {
     // The pipeline logs this once every table is copied (on the in-process bus: applied, keys
     // and indexes built); counting rows on the target only from then on keeps the count's own
     // load off the copy. A native init has no such line: it exits once the copy is done.
-    const snapshotLogged = child.stderrLineSeen((line) => line.includes('"msg":"snapshot done"'));
+    let logged = false;
+    const snapshotLogged = child
+      .stderrLineSeen((line) => line.includes('"msg":"snapshot done"'))
+      .then(() => {
+        logged = true;
+        return null;
+      });
     let endMs: number | null = null; // set when the copy was done before the process ended
     try {
-      let logged = false;
       let unloggedCountAt = UNLOGGED_POLL_MS;
       for (;;) {
         const exited = await Promise.race([
           child.done,
-          logged ? sleep(SENTINEL_POLL_MS).then(() => null) : snapshotLogged.then(() => null),
+          logged ? sleep(SENTINEL_POLL_MS).then(() => null) : snapshotLogged,
           sleep(COPY_POLL_MS).then(() => null),
         ]);
         if (exited !== null) {
@@ -157,7 +162,6 @@ export class OursSession {
             throw new Error('init --enable-sync exited 0 but the target lacks rows');
           break;
         }
-        logged ||= (await Promise.race([snapshotLogged, sleep(0).then(() => null)])) !== null;
         const waited = performance.now() - started;
         if (waited > 2 * HOUR_MS) throw new Error('init did not finish within two hours');
         // Without the line (another route, or its wording changed) rows are counted now and then.

@@ -55,8 +55,7 @@ export class MeasuredChild {
   readonly sampler: RssSampler | null;
   readonly done: Promise<ChildOutcome>;
   #exited = false;
-  readonly #lineWatches: { matches: (line: string) => boolean; resolve: (at: number) => void }[] =
-    [];
+  readonly #lineWatches: { matches: (line: string) => boolean; resolve: () => void }[] = [];
 
   constructor(command: string, args: readonly string[], options: ChildOptions) {
     const started = performance.now();
@@ -82,7 +81,6 @@ export class MeasuredChild {
     let stderrLine = '';
     this.process.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = appendTail(stderrTail, chunk);
-      if (this.#lineWatches.length === 0) return;
       const lines = (stderrLine + chunk.toString('utf8')).split('\n');
       stderrLine = lines.pop() ?? '';
       for (const line of lines) this.#watchLine(line);
@@ -120,19 +118,15 @@ export class MeasuredChild {
     });
   }
 
-  /**
-   * Resolves with the time (performance.now()) the child first writes a stderr line that
-   * `matches`, once it is watched; never, if it exits without one.
-   */
-  stderrLineSeen(matches: (line: string) => boolean): Promise<number> {
+  /** Resolves once the child writes a stderr line that `matches`; never, if it exits without one. */
+  stderrLineSeen(matches: (line: string) => boolean): Promise<void> {
     return new Promise((resolve) => this.#lineWatches.push({ matches, resolve }));
   }
 
   #watchLine(line: string): void {
-    const seen = performance.now();
     for (const watch of this.#lineWatches.filter((w) => w.matches(line))) {
       this.#lineWatches.splice(this.#lineWatches.indexOf(watch), 1);
-      watch.resolve(seen);
+      watch.resolve();
     }
   }
 

@@ -73,6 +73,12 @@ export type EnsureTopicsOptions = Readonly<{
   partitions: number;
 }>;
 
+/** Options of {@link Bus.producer}. */
+export type BusProducerOptions = Readonly<{
+  /** Headers every message of the producer carries; a message's own header of the same name wins. */
+  headers?: BusHeaders;
+}>;
+
 /** Options of {@link Bus.consumer}. */
 export type BusConsumerOptions = Readonly<{
   /** The consumer group; members of one group share the partitions of `topics`. */
@@ -151,7 +157,7 @@ export interface Bus {
    */
   endOffsets(topic: string): Promise<readonly string[]>;
   /** A new producer. Close it before the bus. */
-  producer(): Promise<BusProducer>;
+  producer(options?: BusProducerOptions): Promise<BusProducer>;
   /** A new member of `options.groupId`, subscribed to `options.topics`. Close it before the bus. */
   consumer(options: BusConsumerOptions): Promise<BusConsumer>;
   /** Closes the bus's own connections. Producers and consumers are closed by their owners first. */

@@ -16,6 +16,7 @@ export type {
   BusHeaders,
   BusMessage,
   BusProducer,
+  BusProducerOptions,
   BusRecord,
   EnsureTopicsOptions,
 } from './bus.js';

@@ -12,6 +12,7 @@ import type {
   BusConsumer,
   BusConsumerOptions,
   BusProducer,
+  BusProducerOptions,
   EnsureTopicsOptions,
 } from './bus.js';
 import {
@@ -163,9 +164,13 @@ export class KafkaBus implements Bus {
     return Object.freeze(ends);
   }
 
-  async producer(): Promise<BusProducer> {
+  async producer(options: BusProducerOptions = {}): Promise<BusProducer> {
     if (this.#closed) throw busClosed('Kafka bus');
-    return KafkaProducer.open(this.#kafka, (topic) => this.#topicExists(topic), this.#compression);
+    return KafkaProducer.open(this.#kafka, {
+      topicExists: (topic) => this.#topicExists(topic),
+      compression: this.#compression,
+      headers: options.headers ?? {},
+    });
   }
 
   async consumer(options: BusConsumerOptions): Promise<BusConsumer> {

@@ -8,9 +8,10 @@
 import { replicatorError, retry } from '@database-replicator/core';
 import kafkajs from 'kafkajs';
 import type { CompressionTypes as Codec, Kafka, Producer } from 'kafkajs';
-import type { BusMessage, BusProducer, TopicMessages } from './bus.js';
+import type { BusHeaders, BusMessage, BusProducer, TopicMessages } from './bus.js';
 import { busClosed, isUnknownTopicError, topicNotFound } from './bus-errors.js';
 import { kafkaRequestGroups } from './kafka-request-groups.js';
+import { withProducerHeaders } from './producer-headers.js';
 
 const { CompressionTypes, Partitioners } = kafkajs;
 
@@ -19,29 +20,33 @@ const { CompressionTypes, Partitioners } = kafkajs;
  */
 export type KafkaCompression = 'none' | 'gzip';
 
+/** What {@link KafkaProducer.open} needs besides the client. */
+export type KafkaProducerSettings = Readonly<{
+  /** Whether a topic was created. */
+  topicExists: (topic: string) => Promise<boolean>;
+  compression: KafkaCompression;
+  /** Headers of every message (`BusProducerOptions.headers`). */
+  headers: BusHeaders;
+}>;
+
 export class KafkaProducer implements BusProducer {
   readonly #producer: Producer;
   readonly #topicExists: (topic: string) => Promise<boolean>;
   readonly #compression: Codec;
+  readonly #headers: BusHeaders;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  private constructor(
-    producer: Producer,
-    topicExists: (topic: string) => Promise<boolean>,
-    compression: KafkaCompression,
-  ) {
+  private constructor(producer: Producer, settings: KafkaProducerSettings) {
     this.#producer = producer;
-    this.#topicExists = topicExists;
-    this.#compression = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.#topicExists = settings.topicExists;
+    this.#compression =
+      settings.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+    this.#headers = settings.headers;
   }
 
-  /** Connects a producer; `topicExists` answers whether a topic was created. */
-  static async open(
-    kafka: Kafka,
-    topicExists: (topic: string) => Promise<boolean>,
-    compression: KafkaCompression,
-  ): Promise<KafkaProducer> {
+  /** Connects a producer. */
+  static async open(kafka: Kafka, settings: KafkaProducerSettings): Promise<KafkaProducer> {
     const producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -49,7 +54,7 @@ export class KafkaProducer implements BusProducer {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
-    return new KafkaProducer(producer, topicExists, compression);
+    return new KafkaProducer(producer, settings);
   }
 
   send(topic: string, messages: readonly BusMessage[]): Promise<void> {
@@ -71,7 +76,10 @@ export class KafkaProducer implements BusProducer {
   }
 
   async #sendNow(all: readonly TopicMessages[]): Promise<void> {
-    const batches = all.filter((batch) => batch.messages.length > 0);
+    const batches = withProducerHeaders(
+      all.filter((batch) => batch.messages.length > 0),
+      this.#headers,
+    );
     if (batches.length === 0) return;
     for (const { topic } of batches) {
       if (!(await this.#topicExists(topic))) throw topicNotFound(topic);

@@ -9,14 +9,17 @@ import type {
   Bus,
   BusConsumer,
   BusConsumerOptions,
+  BusHeaders,
   BusMessage,
   BusProducer,
+  BusProducerOptions,
   EnsureTopicsOptions,
   TopicMessages,
 } from './bus.js';
 import { busClosed } from './bus-errors.js';
 import { MemoryBroker } from './memory-broker.js';
 import { MemoryConsumer } from './memory-consumer.js';
+import { withProducerHeaders } from './producer-headers.js';
 
 /** Options of {@link MemoryBus}. */
 export type MemoryBusOptions = Readonly<{
@@ -64,9 +67,9 @@ export class MemoryBus implements Bus {
     return Object.freeze(this.#broker.logs(topic).map((log) => String(log.nextOffset)));
   }
 
-  async producer(): Promise<BusProducer> {
+  async producer(options: BusProducerOptions = {}): Promise<BusProducer> {
     this.#assertOpen();
-    return new MemoryProducer(this.#broker);
+    return new MemoryProducer(this.#broker, options.headers ?? {});
   }
 
   async consumer(options: BusConsumerOptions): Promise<BusConsumer> {
@@ -87,23 +90,24 @@ export class MemoryBus implements Bus {
 /** Sends are chained so one producer's messages enter each partition in call order. */
 class MemoryProducer implements BusProducer {
   readonly #broker: MemoryBroker;
+  readonly #headers: BusHeaders;
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
 
-  constructor(broker: MemoryBroker) {
+  constructor(broker: MemoryBroker, headers: BusHeaders) {
     this.#broker = broker;
+    this.#headers = headers;
   }
 
   send(topic: string, messages: readonly BusMessage[]): Promise<void> {
-    if (this.#closed) return Promise.reject(busClosed('producer'));
-    const sent = this.#tail.then(() => this.#broker.append(topic, messages));
-    this.#tail = sent.catch(() => undefined);
-    return sent;
+    return this.sendTopics([{ topic, messages }]);
   }
 
   sendTopics(batches: readonly TopicMessages[]): Promise<void> {
     if (this.#closed) return Promise.reject(busClosed('producer'));
-    const sent = this.#tail.then(() => this.#appendAll(batches));
+    const sent = this.#tail.then(() =>
+      this.#appendAll(withProducerHeaders(batches, this.#headers)),
+    );
     this.#tail = sent.catch(() => undefined);
     return sent;
   }

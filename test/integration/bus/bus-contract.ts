@@ -11,6 +11,7 @@ import {
   type BusConsumer,
   type BusMessage,
   type BusProducer,
+  type BusProducerOptions,
   type LocalValue,
 } from '@database-replicator/bus';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -117,8 +118,8 @@ export function describeBusContract(name: string, makeBus: () => Promise<BusFixt
       await bus().ensureTopics([name], { partitions });
       return name;
     }
-    async function producer(): Promise<BusProducer> {
-      const p = await bus().producer();
+    async function producer(options?: BusProducerOptions): Promise<BusProducer> {
+      const p = await bus().producer(options);
       closers.push(p);
       return p;
     }
@@ -154,6 +155,26 @@ export function describeBusContract(name: string, makeBus: () => Promise<BusFixt
         expect.arrayContaining(sent.map((m) => ({ ...m, headers: m.headers ?? {} }))),
       );
       expect(r.received).toHaveLength(sent.length);
+    });
+
+    it("puts a producer's headers on each of its messages, under a message's own", async () => {
+      const t = await topic('producer_headers', 2);
+      const stamped = await producer({ headers: { 'x-run': 'r1', 'x-trace': 'producer' } });
+      await stamped.send(t, [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2', headers: { 'x-trace': 'message' } },
+      ]);
+      await stamped.sendTopics([{ topic: t, messages: [{ key: 'c', value: '3' }] }]);
+      await (await producer()).send(t, [{ key: 'd', value: '4' }]);
+      const r = await reader(unique('group'), [t]);
+      await r.until(() => r.received.length >= 4);
+      const headersByKey = Object.fromEntries(r.received.map((m) => [m.key, m.headers]));
+      expect(headersByKey).toEqual({
+        a: { 'x-run': 'r1', 'x-trace': 'producer' },
+        b: { 'x-run': 'r1', 'x-trace': 'message' },
+        c: { 'x-run': 'r1', 'x-trace': 'producer' },
+        d: {},
+      });
     });
 
     it('delivers the text of a message sent in its in-process form, or that form itself', async () => {

@@ -64,9 +64,8 @@ export function connectJobStore(
   };
 
   const store: CoordinatorJobStore = {
-    registerJob: async (jobId, source) => {
-      await call('registerJob', { jobId, source }, RESULT_SCHEMAS.registerJob);
-    },
+    registerJob: async (jobId, source) =>
+      (await call('registerJob', { jobId, source }, RESULT_SCHEMAS.registerJob)).incarnation,
     registerTables: async (jobId, tables) => {
       await call('registerTables', { jobId, tables }, RESULT_SCHEMAS.registerTables);
     },

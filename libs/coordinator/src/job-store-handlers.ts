@@ -19,8 +19,7 @@ export function jobStoreHandlers(
   return Object.freeze({
     registerJob: async (payload, subject) => {
       const r = parseRequest(s.registerJob, payload, subject);
-      await store.registerJob(r.jobId, r.source);
-      return null;
+      return { incarnation: await store.registerJob(r.jobId, r.source) };
     },
     registerTables: async (payload, subject) => {
       const r = parseRequest(s.registerTables, payload, subject);

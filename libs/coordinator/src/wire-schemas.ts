@@ -105,7 +105,7 @@ const jobTableStatusSchema = z.object({
 
 /** Result payload of each call; `null` stands for `undefined` (and for void). */
 export const RESULT_SCHEMAS = Object.freeze({
-  registerJob: z.null(),
+  registerJob: z.object({ incarnation: z.string().min(1) }),
   registerTables: z.null(),
   loadCheckpoint: checkpointSchema.nullable(),
   saveCheckpoint: z.null(),

@@ -85,7 +85,11 @@ export type { SnapshotEventMode } from './extractor/snapshot-messages.js';
 export { createBusDeadLetterSink } from './loader/bus-dead-letter-sink.js';
 export type { DeadLetterProducer, DeadLetterValue } from './loader/bus-dead-letter-sink.js';
 export { deadLetterTopic } from './loader/dead-letter-topic.js';
-export { DEAD_LETTER_CODE_HEADER, DEAD_LETTER_TOPIC_SUFFIX } from './loader/constants.js';
+export {
+  DEAD_LETTER_CODE_HEADER,
+  DEAD_LETTER_TOPIC_SUFFIX,
+  INCARNATION_HEADER,
+} from './loader/constants.js';
 
 // Copy snapshot pages: the COPY-text form a source may offer beside readSnapshot
 export type { CopySnapshotPage } from './extractor/change-source.js';

@@ -11,6 +11,7 @@ import {
   type ChangeEvent,
 } from '@database-replicator/core';
 import {
+  INCARNATION_HEADER,
   runLoader,
   type ApplyBatch,
   type ChangeApplier,
@@ -127,7 +128,13 @@ describe('runLoader', () => {
       { id: 1, v: 'a-1' },
       { id: 2, v: 'a-2' },
     ]);
-    expect(stats).toEqual({ applied: 4, skipped: 0, deadLettered: 0, tombstones: 1 });
+    expect(stats).toEqual({
+      applied: 4,
+      skipped: 0,
+      deadLettered: 0,
+      tombstones: 1,
+      otherIncarnations: 0,
+    });
   });
 
   it('never applies a later event of one table before an earlier event of another', async () => {
@@ -176,7 +183,13 @@ describe('runLoader', () => {
     expect(deadLetters.letters[0]?.reason).toMatch(/not valid JSON/);
     expect(deadLetters.letters[2]?.reason).toMatch(/public\.unknown/);
     expect(deadLetters.letters[3]?.reason).toBe('value rejected at offset 5 of a');
-    expect(stats).toEqual({ applied: 3, skipped: 0, deadLettered: 4, tombstones: 0 });
+    expect(stats).toEqual({
+      applied: 3,
+      skipped: 0,
+      deadLettered: 4,
+      tombstones: 0,
+      otherIncarnations: 0,
+    });
   });
 
   it('retries a transient apply failure instead of dead-lettering it', async () => {
@@ -243,6 +256,52 @@ describe('runLoader', () => {
     expect(log).toEqual(['apply a 0', 'apply b 1', 'commit t/0@2']);
   });
 
+  it("skips messages of an incarnation the target's jobs do not have, asking once per value", async () => {
+    const stamped = (first: number, incarnation: string, ids: number[]): LoaderBatch => {
+      const b = batch(
+        0,
+        first,
+        ids.map((id) => ser(event('a', id))),
+      );
+      const messages = b.messages.map((m) => ({
+        ...m,
+        headers: { [INCARNATION_HEADER]: incarnation },
+      }));
+      return { ...b, messages };
+    };
+    const asked: string[] = [];
+    const { log, loaderOptions } = setup([
+      stamped(0, 'earlier', [1, 2]),
+      stamped(2, 'current', [3]),
+      stamped(3, 'earlier', [4]),
+      batch(0, 4, [ser(event('a', 5))]),
+    ]);
+    const stats = await runLoader({
+      ...loaderOptions,
+      isJobIncarnation: async (incarnation) => {
+        asked.push(incarnation);
+        return incarnation === 'current';
+      },
+    });
+    expect(asked).toEqual(['earlier', 'current']);
+    // Skipped messages are committed like applied ones: a replay skips them again.
+    expect(log).toEqual([
+      'commit t/0@2',
+      'apply a 2',
+      'commit t/0@3',
+      'commit t/0@4',
+      'apply a 4',
+      'commit t/0@5',
+    ]);
+    expect(stats).toEqual({
+      applied: 2,
+      skipped: 0,
+      deadLettered: 0,
+      tombstones: 0,
+      otherIncarnations: 3,
+    });
+  });
+
   it('stops at once when aborted while waiting for the next batch', async () => {
     const aborter = new AbortController();
     const { loaderOptions } = setup([]);
@@ -252,7 +311,13 @@ describe('runLoader', () => {
     };
     setTimeout(() => aborter.abort(), 20);
     const stats = await runLoader({ ...loaderOptions, consumer: idle, signal: aborter.signal });
-    expect(stats).toEqual({ applied: 0, skipped: 0, deadLettered: 0, tombstones: 0 });
+    expect(stats).toEqual({
+      applied: 0,
+      skipped: 0,
+      deadLettered: 0,
+      tombstones: 0,
+      otherIncarnations: 0,
+    });
   });
 
   it('keeps going when the bus refuses a commit after a rebalance', async () => {

@@ -6,6 +6,7 @@ export const NO_LOADER_STATS: LoaderStats = Object.freeze({
   skipped: 0,
   deadLettered: 0,
   tombstones: 0,
+  otherIncarnations: 0,
 });
 
 /** The sum of two loader counts (e.g. across consumer generations). */
@@ -15,5 +16,6 @@ export function addLoaderStats(a: LoaderStats, b: LoaderStats): LoaderStats {
     skipped: a.skipped + b.skipped,
     deadLettered: a.deadLettered + b.deadLettered,
     tombstones: a.tombstones + b.tombstones,
+    otherIncarnations: a.otherIncarnations + b.otherIncarnations,
   });
 }

@@ -22,6 +22,7 @@ import {
 import { EMBEDDED_PIPELINE_APPLICATION_NAME } from './constants.js';
 import { AppliedTracker } from './applied-tracker.js';
 import { countingBus } from './counting-bus.js';
+import { incarnationBus } from './incarnation-bus.js';
 import { waitForLoaderDrain } from './loader-drain.js';
 import { ExtractorMetrics } from './metrics/extractor-metrics.js';
 import {
@@ -31,6 +32,7 @@ import {
 } from './metrics/loader-metrics.js';
 import type { MetricsRegistry } from './metrics/metrics-registry.js';
 import type { PipelineJobNames } from './pipeline-job.js';
+import { NO_LOADER_STATS, addLoaderStats } from './loader-stats.js';
 import { runLoaderService } from './run-loader-service.js';
 
 /** Options of {@link runEmbeddedPipeline}. */
@@ -95,9 +97,12 @@ export async function runEmbeddedPipeline(
   try {
     await migrateReplicatorSchema(client);
     const store = createPostgresJobStore(client, { logger });
-    await store.registerJob(names.jobId, { kind: options.sourceKind, name: options.source.name });
+    const incarnation = await store.registerJob(names.jobId, {
+      kind: options.sourceKind,
+      name: options.source.name,
+    });
     if (!options.durableBus) await rewindStoredOffsets(client, names.consumerGroup);
-    return await runHalves(options, store);
+    return await runHalves(options, store, incarnation);
   } finally {
     await client.close();
   }
@@ -106,6 +111,7 @@ export async function runEmbeddedPipeline(
 async function runHalves(
   options: EmbeddedPipelineOptions,
   store: ReturnType<typeof createPostgresJobStore>,
+  incarnation: string,
 ): Promise<EmbeddedPipelineReport> {
   const { names, logger } = options;
   const partitions = options.partitions ?? DEFAULT_PARTITIONS;
@@ -115,6 +121,8 @@ async function runHalves(
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) stopExtractor.abort();
   const applied = new AppliedTracker(options.bus, names.topicPrefix);
+  // Only a bus that outlives the process can hold an earlier incarnation's messages.
+  const bus = options.durableBus ? incarnationBus(options.bus, incarnation) : options.bus;
   const metrics = embeddedMetrics(options);
   let loaderFailure: unknown;
   const loaderStats = new Map<number, LoaderStats>();
@@ -154,7 +162,7 @@ async function runHalves(
   try {
     const extractor = await runExtractor({
       source: options.source,
-      bus: metrics === undefined ? options.bus : countingBus(options.bus, metrics.extractor.sent),
+      bus: metrics === undefined ? bus : countingBus(bus, metrics.extractor.sent),
       store,
       jobId: names.jobId,
       extractorId: 'embedded',
@@ -217,14 +225,7 @@ async function runHalves(
 }
 
 function sumLoaderStats(all: readonly LoaderStats[]): LoaderStats {
-  const sum = (pick: (stats: LoaderStats) => number): number =>
-    all.reduce((total, stats) => total + pick(stats), 0);
-  return Object.freeze({
-    applied: sum((stats) => stats.applied),
-    skipped: sum((stats) => stats.skipped),
-    deadLettered: sum((stats) => stats.deadLettered),
-    tombstones: sum((stats) => stats.tombstones),
-  });
+  return all.reduce(addLoaderStats, NO_LOADER_STATS);
 }
 
 type EmbeddedMetrics = Readonly<{

@@ -27,6 +27,7 @@ import {
   type SnapshotEventMode,
 } from '@database-replicator/pipeline';
 import { countingBus } from './counting-bus.js';
+import { incarnationBus } from './incarnation-bus.js';
 import { openChangeSource, type ChangeSourceConfig } from './open-change-source.js';
 import { pause } from './pause.js';
 import type { PipelineJobNames } from './pipeline-job.js';
@@ -138,17 +139,19 @@ async function runOnce(
   const { names, logger, signal } = options;
   const bus = options.openBus();
   try {
-    const counted = countingBus(bus, (messages) => {
-      onWork();
-      options.onSent?.(messages);
-    });
     const source = await openChangeSource(options.source, names, logger);
     try {
-      await options.store.registerJob(names.jobId, { kind: options.sourceKind, name: source.name });
+      const incarnation = await options.store.registerJob(names.jobId, {
+        kind: options.sourceKind,
+        name: source.name,
+      });
       options.onRunning?.();
       return await runExtractor({
         source,
-        bus: counted,
+        bus: countingBus(incarnationBus(bus, incarnation), (messages) => {
+          onWork();
+          options.onSent?.(messages);
+        }),
         store: options.store,
         jobId: names.jobId,
         extractorId: options.extractorId,

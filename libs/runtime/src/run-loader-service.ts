@@ -70,6 +70,7 @@ type Target = Readonly<{
   /** The applier as the loop calls it (instrumented when metrics are on). */
   apply: ChangeApplier;
   keyColumnsOf: (table: TableId) => Promise<readonly string[] | undefined>;
+  isJobIncarnation: (incarnation: string) => Promise<boolean>;
   deadLetters: DeadLetterSink;
 }>;
 
@@ -102,6 +103,7 @@ export async function runLoaderService(options: LoaderServiceOptions): Promise<L
     const { metrics } = options;
     const target: Target = {
       keyColumnsOf: (table) => applier.keyColumnsOf(table),
+      isJobIncarnation: (incarnation) => applier.isJobIncarnation(incarnation),
       apply: metrics === undefined ? applier : instrumentApplier(applier, metrics),
       deadLetters:
         metrics === undefined ? deadLetters : instrumentDeadLetters(deadLetters, metrics),
@@ -175,6 +177,7 @@ async function runGeneration(
       applier: target.apply,
       deadLetters: target.deadLetters,
       keyColumnsOf: target.keyColumnsOf,
+      isJobIncarnation: target.isJobIncarnation,
       consumerGroup: options.consumerGroup,
       signal: stop.signal,
       logger: options.logger,

@@ -101,7 +101,7 @@ describe('startServiceHttp', () => {
       topic: 'dr.src.public.a',
       partition: 2,
       nextOffset: '10',
-      stats: { applied: 9, skipped: 1, deadLettered: 0, tombstones: 0 },
+      stats: { applied: 9, skipped: 1, deadLettered: 0, tombstones: 0, otherIncarnations: 0 },
     });
     expect((await get(server, '/readyz')).status).toBe(200);
     expect(await get(server, '/status')).toEqual({
@@ -111,7 +111,7 @@ describe('startServiceHttp', () => {
         consuming: true,
         topics: ['dr.src.public.a'],
         partitions: [{ topic: 'dr.src.public.a', partition: 2, nextOffset: '10' }],
-        stats: { applied: 9, skipped: 1, deadLettered: 0, tombstones: 0 },
+        stats: { applied: 9, skipped: 1, deadLettered: 0, tombstones: 0, otherIncarnations: 0 },
       },
     });
   });

@@ -3,10 +3,10 @@
  * `dr.<job id>.<source>.…`, the job id a hash of the source and target locations, so every run
  * of one source has the same) and its loaders' consumer group (`dr-loader-<job id>`). `init`
  * starts on a new target database, and a loader of a new target starts at the group's committed
- * offsets, or at the topics' beginning without them: messages of an earlier run left past its
- * last commit (a run stopped or failed early) would be applied to the new target too. So they are
- * removed before each run; only the benchmark's topics (source database `bench`) are touched, the
- * broker is shared with the test suites.
+ * offsets, or at the topics' beginning without them. The loader skips an earlier run's messages
+ * (another incarnation of the job), but reading them would still be timed: so they are removed
+ * before each run; only the benchmark's topics (source database `bench`) are touched, the broker
+ * is shared with the test suites.
  */
 import kafkajs from 'kafkajs';
 

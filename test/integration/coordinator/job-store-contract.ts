@@ -336,6 +336,16 @@ export function jobStoreContract(context: ContractContext): void {
     });
   });
 
+  it("returns the job's incarnation: the same while its state lives, distinct per job", async () => {
+    const store = context.store();
+    const first = freshNames().jobId;
+    const incarnation = await store.registerJob(first, { kind: 'postgres', name: 'shop' });
+    expect(incarnation).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await store.registerJob(first, { kind: 'postgres', name: 'renamed' })).toBe(incarnation);
+    const second = freshNames().jobId;
+    expect(await store.registerJob(second, { kind: 'mysql', name: 'shop' })).not.toBe(incarnation);
+  });
+
   it('sets phases and errors, and reports unknown tables and jobs', async () => {
     const { jobId, schema } = freshNames();
     const store = context.store();

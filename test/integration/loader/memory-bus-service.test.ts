@@ -73,7 +73,13 @@ describeWithServices(['postgres'], 'loader service on MemoryBus', () => {
       aborter.abort();
       await producer.close();
     }
-    expect(await running).toEqual({ applied: 6, skipped: 0, deadLettered: 0, tombstones: 0 });
+    expect(await running).toEqual({
+      applied: 6,
+      skipped: 0,
+      deadLettered: 0,
+      tombstones: 0,
+      otherIncarnations: 0,
+    });
     expect(consuming).toEqual([
       [tableTopic('mem', 'a')],
       [tableTopic('mem', 'a'), tableTopic('mem', 'b')],

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { INCARNATION_HEADER } from '@database-replicator/pipeline';
 import { describeWithServices } from '../../support/describe-with-services.js';
 import type { ServiceName } from '../../support/service-env.js';
 import { createTestDatabases, type TestDatabases } from '../../support/postgres-databases.js';
@@ -16,7 +17,7 @@ import {
   type WriterStats,
 } from '../../support/source-writer.js';
 import { jobIdFromLog, logLines, startCli, startedJobIds, type CliChild } from './cli-child.js';
-import { deleteJobTopics } from './kafka-topics.js';
+import { deleteJobTopics, headerValues } from './kafka-topics.js';
 import {
   createPipelineTables,
   startPipelineWriter,
@@ -192,5 +193,20 @@ export function describeInitSyncScenario(scenario: InitSyncScenario): void {
       expect(counts).toMatchObject({ snapshotRows: 0, deadLetters: 0 });
       expect(counts.applied).toBeGreaterThan(0);
     }, 90_000);
+
+    if (scenario.kafka) {
+      // A job's topics outlive its target: the loader tells runs apart by this stamp.
+      it("stamps every message on Kafka with the job's incarnation on the target", async () => {
+        expect(jobId, 'the init test ran').toBeDefined();
+        const { rows } = await db.target(
+          'SELECT incarnation FROM _replicator.jobs WHERE job_id = $1',
+          [jobId],
+        );
+        const incarnation = String(rows[0]?.incarnation);
+        const values = await headerValues(jobId ?? '', INCARNATION_HEADER);
+        expect([...values.keys()]).toEqual([incarnation]);
+        expect(values.get(incarnation)).toBeGreaterThan(0);
+      }, 60_000);
+    }
   });
 }

@@ -164,7 +164,7 @@ export async function heartbeatLsn(
 /** The loader's counts from `GET /status`. */
 export async function loaderStats(
   loader: ServiceChild,
-): Promise<{ applied: number; skipped: number; deadLettered: number }> {
+): Promise<{ applied: number; skipped: number; deadLettered: number; otherIncarnations: number }> {
   const { body } = await loader.get('/status');
   const stats = Object(Reflect.get(Object(body), 'stats'));
   const count = (name: string): number => Number(Reflect.get(stats, name) ?? NaN);
@@ -172,6 +172,7 @@ export async function loaderStats(
     applied: count('applied'),
     skipped: count('skipped'),
     deadLettered: count('deadLettered'),
+    otherIncarnations: count('otherIncarnations'),
   };
 }
 
@@ -196,6 +197,16 @@ export async function kafkaView() {
         }
       }
       return result;
+    },
+    /** Next offsets `group` committed on Kafka, by `topic`/`partition` (-1: none yet). */
+    committedOffsets: async (group: string, topic: string): Promise<Map<string, number>> => {
+      const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      return new Map(
+        (offsets?.partitions ?? []).map(({ partition, offset }) => [
+          `${topic}/${partition}`,
+          Number(offset),
+        ]),
+      );
     },
     /** The parsed values of the first `count` messages of `topic`. */
     messages: (topic: string, count: number) => readMessages(kafka, topic, count),

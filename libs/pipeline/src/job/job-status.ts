@@ -63,7 +63,12 @@ export interface JobStatusReader {
 
 /** Names a job's source, so status can show it; idempotent (the latest call wins). */
 export interface JobRegistrar {
-  registerJob(jobId: string, source: JobSource): Promise<void>;
+  /**
+   * @returns The job's incarnation: an id the store made with the job's state and keeps while
+   *   that state lives. Extractors stamp it on every message (`INCARNATION_HEADER`), so a loader
+   *   can tell this run's messages from those an earlier incarnation left on the bus.
+   */
+  registerJob(jobId: string, source: JobSource): Promise<string>;
 }
 
 /** A job store that also registers jobs and reads status: what a coordinator serves. */

@@ -14,6 +14,12 @@ export type LoaderOptions = Readonly<{
    * dead-lettered). Called per event: answer from a cache.
    */
   keyColumnsOf: (table: TableId) => Promise<readonly string[] | undefined>;
+  /**
+   * Whether a job of the target has `incarnation` (the `INCARNATION_HEADER` of a message); a
+   * message of another is skipped and counted. Asked once per value. Default: every message is
+   * applied.
+   */
+  isJobIncarnation?: (incarnation: string) => Promise<boolean>;
   /** Consumer group under which the target stores offsets. */
   consumerGroup: string;
   /**
@@ -45,6 +51,11 @@ export type LoaderStats = Readonly<{
   deadLettered: number;
   /** Tombstones (null values) ignored. */
   tombstones: number;
+  /**
+   * Messages of an incarnation no job of the target has (an earlier run's, on a target since
+   * replaced or emptied), skipped.
+   */
+  otherIncarnations: number;
 }>;
 
 /** What {@link LoaderOptions.onCommit} receives. */

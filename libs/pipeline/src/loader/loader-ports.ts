@@ -12,6 +12,8 @@ export type LoaderRecord = Readonly<{
   /** `null`: a tombstone (follows a delete, for log compaction); the loader ignores it. */
   value: string | null;
   offset: string;
+  /** Header names and values; the loader reads `INCARNATION_HEADER`. */
+  headers?: Readonly<Record<string, string>>;
   /**
    * The value as the extractor of this process built it (in-process bus only). A core
    * `LocalChangeEvent` is applied as it is: it never crossed a trust boundary, so it is not

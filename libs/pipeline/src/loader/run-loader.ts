@@ -7,10 +7,11 @@
  *    several batches is one unit, each slice of a larger batch is one; each partition's share of
  *    a unit is a part.
  * 2. Each message is deserialized and validated (an event the extractor of this process built,
- *    handed over by the in-process bus, is taken as it is); tombstones are ignored; a message
- *    that fails validation, or whose table has no known key columns, is rejected: dead-lettered
- *    when its part is applied, in its place. A part becomes runs of consecutive events of one
- *    table (and one kind), and rejected messages between them.
+ *    handed over by the in-process bus, is taken as it is); tombstones, and messages stamped with
+ *    an incarnation no job of the target has (an earlier run's, `INCARNATION_HEADER`), are
+ *    skipped; a message that fails validation, or whose table has no known key columns, is
+ *    rejected: dead-lettered when its part is applied, in its place. A part becomes runs of
+ *    consecutive events of one table (and one kind), and rejected messages between them.
  * 3. A unit of several parts holding only row changes is applied in ONE transaction with all
  *    its offsets when the applier can (`applyAll`); otherwise, or when that is refused as
  *    poison, each part's runs are applied in order (transient failures retried). Runs, not one
@@ -42,6 +43,7 @@ import {
 import { applySlices } from './apply-slices.js';
 import { BatchGroups } from './batch-groups.js';
 import { continuesRun, groupRuns, isRun, type Rejected, type Step } from './group-runs.js';
+import { INCARNATION_HEADER } from './constants.js';
 import { isPoisonError } from './poison-error.js';
 import { decodeLoaderMessage, type LoaderMessage, type Pending } from './loader-message.js';
 import { settleRefused, settleRejected, type SettleContext } from './settle-refused.js';
@@ -93,6 +95,9 @@ class LoaderRun {
   #skipped = 0;
   #deadLettered = 0;
   #tombstones = 0;
+  #otherIncarnations = 0;
+  /** Incarnations asked about (`isJobIncarnation`), and the answer. */
+  readonly #incarnations = new Map<string, boolean>();
   /** What settling a refused or rejected message (settle-refused.ts) uses of this run. */
   readonly #settling: SettleContext;
 
@@ -254,7 +259,16 @@ class LoaderRun {
     topic: string,
     partition: number,
     record: LoaderRecord,
-  ): Decoded | Rejected | undefined | Promise<Decoded | Rejected> {
+  ): Decoded | Rejected | undefined | Promise<Decoded | Rejected | undefined> {
+    const incarnation = record.headers?.[INCARNATION_HEADER];
+    if (incarnation !== undefined && this.#options.isJobIncarnation !== undefined) {
+      const known = this.#incarnations.get(incarnation);
+      if (known === undefined) return this.#decodeNewIncarnation(topic, partition, record);
+      if (!known) {
+        this.#otherIncarnations += 1;
+        return undefined;
+      }
+    }
     let message: LoaderMessage | null | undefined;
     try {
       message = decodeLoaderMessage(topic, partition, record);
@@ -270,6 +284,26 @@ class LoaderRun {
     const known = this.#keyColumns.get(`${message.schema}\u0000${message.table}`);
     if (known !== undefined) return { ...known, item: message.item };
     return this.#decodeUnknown(topic, partition, record, message);
+  }
+
+  /** A message stamped with an incarnation not asked about yet. */
+  async #decodeNewIncarnation(
+    topic: string,
+    partition: number,
+    record: LoaderRecord,
+  ): Promise<Decoded | Rejected | undefined> {
+    const incarnation = record.headers?.[INCARNATION_HEADER] ?? '';
+    const isJobIncarnation = this.#options.isJobIncarnation;
+    const known =
+      isJobIncarnation === undefined || (await this.#retry(() => isJobIncarnation(incarnation)));
+    this.#incarnations.set(incarnation, known);
+    if (!known) {
+      this.#log.warn(
+        { incarnation, topic, partition, offset: record.offset },
+        'skipping messages of an incarnation no job of the target has: an earlier run left them on the bus',
+      );
+    }
+    return this.#decode(topic, partition, record);
   }
 
   /** A message of a table whose key columns were not looked up yet. */
@@ -395,6 +429,7 @@ class LoaderRun {
       skipped: this.#skipped,
       deadLettered: this.#deadLettered,
       tombstones: this.#tombstones,
+      otherIncarnations: this.#otherIncarnations,
     });
   }
 }

@@ -37,8 +37,12 @@ export type PostgresJobStoreOptions = Readonly<{
  * `isTransientError` recognises a lost connection) besides the codes it documents.
  */
 export type PostgresJobStore = Readonly<{
-  /** Names the job's source (kind and configured name) for status; the latest call wins. */
-  registerJob(jobId: string, source: JobSourceName): Promise<void>;
+  /**
+   * Names the job's source (kind and configured name) for status; the latest call wins.
+   *
+   * @returns The job's incarnation on this target, which its extractors stamp on their messages.
+   */
+  registerJob(jobId: string, source: JobSourceName): Promise<string>;
   /**
    * Creates missing target schemas and tables (columns and primary key) and registers the
    * tables; known tables keep their phase and progress. Schema-only tables start

@@ -21,18 +21,26 @@ export async function ensureJob(client: pg.ClientBase, jobId: string): Promise<v
   );
 }
 
-/** Records (or renames) the job's source. */
+/**
+ * Records (or renames) the job's source.
+ *
+ * @returns The job's incarnation on this target (sql/000006.sql): made with its row, kept after.
+ */
 export async function registerJob(
   client: pg.ClientBase,
   jobId: string,
   source: JobSourceName,
-): Promise<void> {
-  await client.query(
+): Promise<string> {
+  const { rows } = await client.query<{ incarnation: string }>(
     `INSERT INTO ${quoteTable(JOBS_TABLE)} (job_id, source_kind, source_name) VALUES ($1, $2, $3)
      ON CONFLICT (job_id) DO UPDATE
-       SET source_kind = EXCLUDED.source_kind, source_name = EXCLUDED.source_name, updated_at = now()`,
+       SET source_kind = EXCLUDED.source_kind, source_name = EXCLUDED.source_name, updated_at = now()
+     RETURNING incarnation`,
     [jobId, source.kind, source.name],
   );
+  const [row] = rows;
+  if (row === undefined) throw new Error('INSERT … RETURNING returned no row');
+  return row.incarnation;
 }
 
 /** Registers `tables` in one transaction (see the module comment). */

@@ -1,6 +1,7 @@
 /**
  * The loader's view of a PostgreSQL target: `apply` runs {@link applyChangeBatch} with one shape
- * cache, and `keyColumnsOf` answers a table's key columns (target-primary-keys.ts). It matches
+ * cache, `keyColumnsOf` answers a table's key columns (target-primary-keys.ts) and
+ * `isJobIncarnation` whether a message's incarnation is a job's of this target. It matches
  * libs/pipeline's `ChangeApplier` structurally, so neither lib imports the other.
  */
 import { formatTableRef, type Logger, type TableId } from '@database-replicator/core';
@@ -8,6 +9,7 @@ import type pg from 'pg';
 import { applyChangeBatch } from './apply-change-batch.js';
 import { applyChangeBatches } from './apply-change-batches.js';
 import { applyCopyChunks } from './apply-copy-chunks.js';
+import { isJobIncarnation } from '../jobs/job-incarnation.js';
 import { findPoisonEvents, type PoisonEvent } from './find-poison-events.js';
 import { findRefusedCopyRows, type RefusedCopyRow } from './find-refused-copy-rows.js';
 import { settleRefusedMessage, type RefusedMessage } from './settle-refused-message.js';
@@ -61,6 +63,8 @@ export type PostgresChangeApplier = Readonly<{
    * up again on the next call, so one created later is picked up.
    */
   keyColumnsOf(table: TableId): Promise<readonly string[] | undefined>;
+  /** Whether a job of the target has `incarnation`; see {@link isJobIncarnation}. */
+  isJobIncarnation(incarnation: string): Promise<boolean>;
 }>;
 
 /**
@@ -129,5 +133,7 @@ export function createPostgresChangeApplier(
     },
     keyColumnsOf: (table: TableId): Promise<readonly string[] | undefined> =>
       keys.columnsOf(client, table),
+    isJobIncarnation: (incarnation: string): Promise<boolean> =>
+      isJobIncarnation(client, incarnation),
   });
 }

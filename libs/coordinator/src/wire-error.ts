@@ -6,7 +6,7 @@
  * coordinator that does not answer at all: both are worth retrying.
  */
 import {
-  ERROR_CATALOGUE,
+  isErrorCode,
   isReplicatorError,
   isTransientError,
   redactText,
@@ -52,10 +52,6 @@ export function fromWireError(subject: string, wire: WireError): ReplicatorError
     ...(wire.fix === undefined ? {} : { fix: wire.fix }),
     ...(wire.details === undefined ? {} : { details: wire.details }),
   });
-}
-
-function isErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(ERROR_CATALOGUE, code);
 }
 
 /** A request or reply that is not JSON or does not match its schema (`cause`: the ZodError). */

@@ -6,7 +6,13 @@
  */
 
 // Errors (docs/errors.md documents every code)
-export { ERROR_CATALOGUE, ReplicatorError, isReplicatorError, replicatorError } from './errors.js';
+export {
+  ERROR_CATALOGUE,
+  ReplicatorError,
+  isErrorCode,
+  isReplicatorError,
+  replicatorError,
+} from './errors.js';
 export type {
   ErrorCatalogueEntry,
   ErrorCode,

@@ -52,28 +52,31 @@ describeWithServices(
 
     it('skips what the earlier run left on the bus, and the target equals the source', async () => {
       const urls = { sourceUrl: dbs.sourceUrl, targetUrl: dbs.targetUrl };
-      const snapshotSent = (coordinator: Parameters<typeof allStreaming>[0]) =>
-        waitFor(
+      /** A coordinator and an extractor, once the extractor has sent the whole snapshot. */
+      const startExtracting = async () => {
+        const coordinator = services.start(
+          'coordinator',
+          'cli',
+          serviceEnv('coordinator', deployment, urls),
+        );
+        await coordinator.ready();
+        const extractor = services.start(
+          'extractor-postgres',
+          'bin',
+          serviceEnv('extractor-postgres', deployment, urls),
+        );
+        await waitFor(
           'the snapshot to be sent',
           () => allStreaming(coordinator, deployment.jobId, 1),
           60_000,
         );
+        return { coordinator, extractor };
+      };
 
       // First run: the whole snapshot goes to the bus, and nothing consumes it.
-      const firstCoordinator = services.start(
-        'coordinator',
-        'cli',
-        serviceEnv('coordinator', deployment, urls),
-      );
-      await firstCoordinator.ready();
-      const firstExtractor = services.start(
-        'extractor-postgres',
-        'bin',
-        serviceEnv('extractor-postgres', deployment, urls),
-      );
-      await snapshotSent(firstCoordinator);
-      expect(await firstExtractor.stop()).toBe(0);
-      expect(await firstCoordinator.stop()).toBe(0);
+      const first = await startExtracting();
+      expect(await first.extractor.stop()).toBe(0);
+      expect(await first.coordinator.stop()).toBe(0);
       const [topic] = (await kafka.topicsOf(deployment.topicPrefix)).filter((t) =>
         t.endsWith('.public.items'),
       );
@@ -93,20 +96,9 @@ describeWithServices(
          UPDATE items SET v = 'second ' || id WHERE id % 3 = 1;`,
       );
 
-      const coordinator = services.start(
-        'coordinator',
-        'cli',
-        serviceEnv('coordinator', deployment, urls),
-      );
-      await coordinator.ready();
-      const extractor = services.start(
-        'extractor-postgres',
-        'bin',
-        serviceEnv('extractor-postgres', deployment, urls),
-      );
       // The loader starts once the target table exists again: the earlier run's messages are
       // then rows of a known table, which only their incarnation tells apart.
-      await snapshotSent(coordinator);
+      const { coordinator, extractor } = await startExtracting();
       const loader = services.start('loader', 'bin', serviceEnv('loader', deployment, urls));
       // Skipped messages are committed on Kafka (the target stores offsets only with rows).
       const ends = await kafka.endOffsets([topic]);

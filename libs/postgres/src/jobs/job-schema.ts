@@ -1,11 +1,11 @@
 /**
  * Wire names of the job state in the target's `_replicator` schema (created by
- * `libs/postgres/sql/000002.sql`).
+ * `libs/postgres/sql/000002.sql`, extended by later files).
  */
 import type { TableId } from '@database-replicator/core';
 import { REPLICATOR_SCHEMA } from '../writer/replicator-schema.js';
 
-/** One row per job: `(job_id, source_kind, source_name, created_at, updated_at)`. */
+/** One row per job: `(job_id, source_kind, source_name, created_at, updated_at, incarnation)`. */
 export const JOBS_TABLE: TableId = Object.freeze({ schema: REPLICATOR_SCHEMA, table: 'jobs' });
 
 /** One row per job and table: phase, snapshot progress, lease, pending index DDL, last error. */

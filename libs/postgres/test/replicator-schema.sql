@@ -45,6 +45,7 @@ CREATE TABLE _replicator.jobs (
     source_name text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    incarnation text DEFAULT (gen_random_uuid())::text NOT NULL,
     CONSTRAINT jobs_source_kind_check CHECK ((source_kind = ANY (ARRAY['postgres'::text, 'mysql'::text, 'mongodb'::text, 'sqlite'::text])))
 );
 
@@ -114,6 +115,8 @@ ALTER TABLE ONLY _replicator.offsets
 
 ALTER TABLE ONLY _replicator.verify_runs
     ADD CONSTRAINT verify_runs_pkey PRIMARY KEY (id);
+
+CREATE UNIQUE INDEX jobs_incarnation ON _replicator.jobs USING btree (incarnation);
 
 CREATE INDEX verify_runs_job_started_idx ON _replicator.verify_runs USING btree (job, started_at DESC);
 

@@ -15,6 +15,7 @@ import {
   expectEveryKeyOnce,
   expectPartialProgress,
   waitForPartialCopy,
+  type PauseSource,
 } from '../pipeline-cli/partial-copy.js';
 import { createTargetDatabase, type TargetDatabase } from './mysql-cli-tables.js';
 
@@ -44,13 +45,30 @@ describeWithServices(['mariadb', 'postgres'], 'MariaDB init killed mid-snapshot'
     await target?.drop();
   });
 
+  /** Holds a write lock on `big`: each snapshot page is one statement, so reads wait. */
+  const lockSourceTable: PauseSource = async () => {
+    const connection = await source.connect();
+    await connection.query('LOCK TABLES big WRITE');
+    return async () => {
+      await connection.query('UNLOCK TABLES');
+      await connection.end();
+    };
+  };
+
   it('resumes after the recorded progress and ends equal, every key once', async () => {
     const urls = { sourceUrl: source.url.reveal(), targetUrl: target.url };
     const first = startCli(['init'], urls);
     children.push(first);
-    await waitForPartialCopy(first, { url: target.url, tableSql: big(), tableName: 'big' }, 10_000);
+    // The kill lands while the source table is locked: the snapshot cannot finish meanwhile.
+    const resume = await waitForPartialCopy(
+      first,
+      { url: target.url, tableSql: big(), tableName: 'big' },
+      10_000,
+      lockSourceTable,
+    );
     first.signal('SIGKILL');
     const killed = await first.exit(10_000);
+    await resume();
     expect(killed.exitCode).toBeUndefined();
     const jobId = jobIdFromLog(killed.stderr);
 

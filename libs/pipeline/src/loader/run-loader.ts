@@ -261,9 +261,15 @@ class LoaderRun {
     record: LoaderRecord,
   ): Decoded | Rejected | undefined | Promise<Decoded | Rejected | undefined> {
     const incarnation = record.headers?.[INCARNATION_HEADER];
-    if (incarnation !== undefined && this.#options.isJobIncarnation !== undefined) {
+    const { isJobIncarnation } = this.#options;
+    if (incarnation !== undefined && isJobIncarnation !== undefined) {
       const known = this.#incarnations.get(incarnation);
-      if (known === undefined) return this.#decodeNewIncarnation(topic, partition, record);
+      if (known === undefined) {
+        const at = { topic, partition, offset: record.offset };
+        return this.#learnIncarnation(incarnation, isJobIncarnation, at).then(() =>
+          this.#decode(topic, partition, record),
+        );
+      }
       if (!known) {
         this.#otherIncarnations += 1;
         return undefined;
@@ -286,24 +292,23 @@ class LoaderRun {
     return this.#decodeUnknown(topic, partition, record, message);
   }
 
-  /** A message stamped with an incarnation not asked about yet. */
-  async #decodeNewIncarnation(
-    topic: string,
-    partition: number,
-    record: LoaderRecord,
-  ): Promise<Decoded | Rejected | undefined> {
-    const incarnation = record.headers?.[INCARNATION_HEADER] ?? '';
-    const isJobIncarnation = this.#options.isJobIncarnation;
-    const known =
-      isJobIncarnation === undefined || (await this.#retry(() => isJobIncarnation(incarnation)));
+  /**
+   * Asks whether a job of the target has `incarnation` and keeps the answer for the run; `at` is
+   * the first message stamped with it, for the warning.
+   */
+  async #learnIncarnation(
+    incarnation: string,
+    isJobIncarnation: (incarnation: string) => Promise<boolean>,
+    at: Readonly<{ topic: string; partition: number; offset: string }>,
+  ): Promise<void> {
+    const known = await this.#retry(() => isJobIncarnation(incarnation));
     this.#incarnations.set(incarnation, known);
     if (!known) {
       this.#log.warn(
-        { incarnation, topic, partition, offset: record.offset },
+        { incarnation, ...at },
         'skipping messages of an incarnation no job of the target has: an earlier run left them on the bus',
       );
     }
-    return this.#decode(topic, partition, record);
   }
 
   /** A message of a table whose key columns were not looked up yet. */

@@ -17,7 +17,7 @@ import {
 } from './snapshot-messages.js';
 
 const DEFAULT_WORKERS = 2;
-const DEFAULT_PAGE_ROWS = 2000;
+const DEFAULT_PAGE_ROWS = 8000;
 const DEFAULT_LEASE_MS = 60_000;
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 0;
 

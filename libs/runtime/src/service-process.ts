@@ -3,10 +3,12 @@
  * timeout forces the exit). The process is passed in, so this lib neither prints nor exits on
  * its own.
  */
+import { boundHeapGrowth } from './heap-growth.js';
 import { describeServiceFailure } from './service-failure.js';
 
 /** The parts of `process` a service entry uses. */
 export type ServiceProcess = Readonly<{
+  execArgv: readonly string[];
   on(event: 'SIGINT' | 'SIGTERM', listener: (signal: NodeJS.Signals) => void): unknown;
   exit(code: number): never;
   stderr: Readonly<{ write(text: string): unknown }>;
@@ -44,6 +46,7 @@ export async function runServiceProcess(
   name: string,
   run: (signal: AbortSignal) => Promise<number>,
 ): Promise<number> {
+  boundHeapGrowth(proc.execArgv);
   const signal = abortOnShutdownSignals(proc, name);
   try {
     return await run(signal);

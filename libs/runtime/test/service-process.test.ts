@@ -11,6 +11,8 @@ function fakeProcess() {
   const written: string[] = [];
   const exits: number[] = [];
   const proc: ServiceProcess = {
+    // Started with its own heap growth, so the test's worker keeps V8's default.
+    execArgv: ['--heap-growing-percent=0'],
     on: (event, listener) => listeners.set(event, listener),
     exit: (code) => {
       exits.push(code);

@@ -2,7 +2,10 @@
  * Process entry: wires stdio and signals to runCli. The first SIGINT/SIGTERM asks the running
  * command to stop at a checkpoint; a second one, or 30 s without stopping, forces the exit.
  */
+import { boundHeapGrowth } from '@database-replicator/runtime';
 import { runCli } from './cli.js';
+
+boundHeapGrowth(process.execArgv);
 
 const FORCE_EXIT_AFTER_MS = 30_000;
 const controller = new AbortController();

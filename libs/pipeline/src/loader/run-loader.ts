@@ -246,8 +246,10 @@ class LoaderRun {
       const stopped =
         this.#options.signal?.aborted === true && isReplicatorError(error, 'REPL_BUS_CLOSED');
       if (!stopped && !isReplicatorError(error, 'REPL_BUS_COMMIT_FAILED')) throw error;
-      this.#log.warn(
-        { err: error, topic, partition, nextOffset },
+      // Info, not a warning: partitions move whenever a loader of the group (re)joins, e.g. each
+      // time a table's topic appears during a snapshot, and nothing is lost or applied twice.
+      this.#log.info(
+        { code: error.code, reason: error.message, topic, partition, nextOffset },
         'commit not accepted by the bus; the target holds the offsets, a replay will be skipped',
       );
       return false;

@@ -139,3 +139,4 @@ export {
 } from './change-chunk.js';
 export type { ChangeChunkSource } from './change-chunk.js';
 export { jsonbText } from './jsonb-text.js';
+export { boundHeapGrowth } from './heap-growth.js';

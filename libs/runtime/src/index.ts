@@ -132,6 +132,5 @@ export type { SourceLibraries } from './load-source-library.js';
 // The last verify run of a job, for `status` (issue 7)
 export { readLastVerifyRun } from './status/read-last-verify-run.js';
 export type { LastVerifyRun } from './status/read-last-verify-run.js';
-export { boundHeapGrowth } from './heap-growth.js';
 export { runServiceProcess } from './service-process.js';
 export type { ServiceProcess } from './service-process.js';

@@ -3,7 +3,7 @@
  * timeout forces the exit). The process is passed in, so this lib neither prints nor exits on
  * its own.
  */
-import { boundHeapGrowth } from './heap-growth.js';
+import { boundHeapGrowth } from '@database-replicator/core';
 import { describeServiceFailure } from './service-failure.js';
 
 /** The parts of `process` a service entry uses. */

@@ -2,7 +2,8 @@
  * Process entry: wires stdio and signals to runCli. The first SIGINT/SIGTERM asks the running
  * command to stop at a checkpoint; a second one, or 30 s without stopping, forces the exit.
  */
-import { boundHeapGrowth } from '@database-replicator/runtime';
+// From core, which every command loads: the runtime lib would load every driver at start-up.
+import { boundHeapGrowth } from '@database-replicator/core';
 import { runCli } from './cli.js';
 
 boundHeapGrowth(process.execArgv);

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const setFlagsFromString = vi.fn();
 vi.mock('node:v8', () => ({ setFlagsFromString }));
 
-const { boundHeapGrowth } = await import('@database-replicator/runtime');
+const { boundHeapGrowth } = await import('@database-replicator/core');
 
 describe('boundHeapGrowth', () => {
   beforeEach(() => setFlagsFromString.mockClear());

@@ -8,18 +8,40 @@
  *
  * Both sides run at once: our verify reads both sides concurrently, so the baseline does too, and
  * it is the stricter choice (sequential sides would double the baseline). Only the queries are
- * timed, not connecting. Counts must agree per table, or the two databases are not comparable.
+ * timed, not connecting (nor the wait below). Counts must agree per table, or the two databases
+ * are not comparable.
+ *
+ * It runs right after `ours-lag-postgres`, whose last changes may still be on their way to the
+ * target (the lag probe waits only for the rows it samples): the scan starts once the row counts
+ * of both sides agree, or after CATCH_UP_MS, when the scan reports the difference.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { datasetOf, type BenchContext } from '../bench-context.js';
 import { PG_BENCH_DATABASE } from '../dataset/postgres.js';
 import { TABLES } from '../dataset/spec.js';
-import { connectPg, findTableSchema, qualified } from '../pg-db.js';
+import { connectPg, countTables, findTableSchema, qualified } from '../pg-db.js';
 import { NotAvailable, type Measurement } from '../result.js';
 import { oursTargetDatabase } from '../target-databases.js';
 import { assertSameCounts, sumCounts } from './copy-check.js';
 
 type SideScan = Readonly<{ counts: Record<string, number>; ms: number }>;
+
+const CATCH_UP_MS = 60_000;
+const CATCH_UP_POLL_MS = 200;
+
+/** Resolves once every table has as many rows on the target as on the source, or at the deadline. */
+async function waitForEqualCounts(source: Client, target: Client): Promise<void> {
+  const deadline = Date.now() + CATCH_UP_MS;
+  while (Date.now() < deadline) {
+    const [onSource, onTarget] = await Promise.all([
+      countTables(source, TABLES),
+      countTables(target, TABLES),
+    ]);
+    if (TABLES.every((table) => onSource[table] === onTarget[table])) return;
+    await sleep(CATCH_UP_POLL_MS);
+  }
+}
 
 /** Each benchmark table's quoted name on this side (tools choose the schema). */
 async function tableNames(client: Client): Promise<string[]> {
@@ -68,6 +90,7 @@ export async function runHashScan(ctx: BenchContext): Promise<Measurement> {
         cause: error,
       });
     });
+    await waitForEqualCounts(source, target);
     const started = performance.now();
     const [onSource, onTarget] = await Promise.all([
       scanSide(source, sourceNames),

@@ -32,7 +32,7 @@ import {
 
 const ROWS = 200_000;
 /** Rows per snapshot page (runExtractor's default): the most a kill can make it send again. */
-const PAGE_ROWS = 2_000;
+const PAGE_ROWS = 8_000;
 
 describeWithServices(
   ['postgres', 'kafka', 'nats'],

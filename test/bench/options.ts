@@ -27,6 +27,8 @@ export type BenchOptions = Readonly<{
   requireAll: boolean;
   /** Leave the generated source databases in place at the end. */
   keepDatasets: boolean;
+  /** Times the selected scenarios run on the same datasets; each is reported by its median. */
+  rounds: number;
   resultsDir: string;
   workDir: string;
 }>;
@@ -47,6 +49,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --lag-seconds N    duration of the lag workload (default 20; 5 below scale 100000)
   --seed N           dataset and workload seed (default 42)
   --keep-datasets    keep the source databases at the end (default: drop them)
+  --rounds N         run the scenarios N times on the same datasets and report each one's
+                     median round (peak RSS: the highest); every round's figure is in the
+                     notes (default 1)
   --results-dir DIR  where the Markdown and JSON go (default test/bench/results)
   --work-dir DIR     scratch space (default $DR_SERVICES_HOME/bench)
 `;
@@ -82,6 +87,7 @@ export function parseOptions(
       help: { type: 'boolean', short: 'h', default: false },
       'require-all': { type: 'boolean', default: false },
       'keep-datasets': { type: 'boolean', default: false },
+      rounds: { type: 'string' },
       'results-dir': { type: 'string' },
       'work-dir': { type: 'string' },
     },
@@ -116,6 +122,7 @@ export function parseOptions(
     help: values.help,
     requireAll: values['require-all'],
     keepDatasets: values['keep-datasets'],
+    rounds: whole('rounds', values.rounds, 1),
     resultsDir: values['results-dir'] ?? `${repoRoot}/test/bench/results`,
     workDir: values['work-dir'] ?? `${servicesHome}/bench`,
   });

@@ -39,9 +39,15 @@ export function ratioToBaseline(
   if (baseline === null || result.measurement === null) return null;
   const other = all.find((r) => r.scenario === baseline)?.measurement;
   if (other === undefined || other === null) return null;
-  const figure = (m: Measurement): number => (m.lag === null ? m.wallSeconds : m.lag.p99Ms);
-  const denominator = figure(other);
-  return denominator > 0 ? { baseline, ratio: figure(result.measurement) / denominator } : null;
+  const denominator = comparedFigure(other);
+  return denominator > 0
+    ? { baseline, ratio: comparedFigure(result.measurement) / denominator }
+    : null;
+}
+
+/** The figure a scenario is compared and ranked by: wall time, or p99 lag for lag scenarios. */
+export function comparedFigure(m: Measurement): number {
+  return m.lag === null ? m.wallSeconds : m.lag.p99Ms;
 }
 
 function resultRow(r: ScenarioResult, all: readonly ScenarioResult[]): string {
@@ -91,6 +97,11 @@ export function renderMarkdown(report: BenchReport): string {
     `Run ${report.startedAt}, ${(report.totalSeconds / 60).toFixed(1)} min; ${report.environment.cpus} CPUs, ${report.environment.memoryGb} GB RAM, Node ${report.environment.node}.`,
     `Scale ${int(o.scale)} orders (MongoDB ${int(o.mongoScale)}), seed ${o.seed}, jobs ${o.jobs}; backlog ${int(o.backlog)} changes; lag workload ${o.lagRate} changes/s for ${o.lagSeconds} s; ours ${o.oursRoute.length === 0 ? 'on the route the CLI chose' : o.oursRoute.join(' ')}.`,
     `Tools: ${tools}.`,
+    ...(o.rounds > 1
+      ? [
+          `${o.rounds} rounds on the same datasets: each row is its scenario's median round (wall s, rows/s, lag) with the highest peak RSS of all rounds; vs baseline compares medians; every round is in the notes.`,
+        ]
+      : []),
     '',
     '## Sources',
     '',

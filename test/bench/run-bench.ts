@@ -16,6 +16,7 @@ import type { BenchOptions } from './options.js';
 import { Releasers } from './releasers.js';
 import type { BenchReport } from './report.js';
 import { describeError, type ScenarioResult } from './result.js';
+import { medianRound } from './rounds.js';
 import { runScenario, type ScenarioDeps } from './scenario-runner.js';
 import { SCENARIOS, scenarioInfo, selectScenarios, type ScenarioName } from './scenarios.js';
 import { makePrivateDir, removeDir, writePgPassFile } from './secret-files.js';
@@ -134,7 +135,16 @@ export async function runBench(options: BenchOptions, log: Log): Promise<BenchRe
       const failures = await sessions.closeAll();
       if (failures.length > 0) throw new AggregateError(failures, 'closing sessions failed');
     });
-    results = await runAll(selected, ctx, { sessions, pgloaderProblem }, datasets, cleanupErrors);
+    const rounds: Map<ScenarioName, ScenarioResult>[] = [];
+    for (let round = 1; round <= options.rounds; round += 1) {
+      if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);
+      rounds.push(
+        await runAll(selected, ctx, { sessions, pgloaderProblem }, datasets, cleanupErrors),
+      );
+    }
+    results = new Map(
+      selected.map((name) => [name, medianRound(rounds.flatMap((round) => round.get(name) ?? []))]),
+    );
   } finally {
     cleanupErrors.push(...(await releasers.releaseAll()).map(describeError));
   }
@@ -153,6 +163,7 @@ export async function runBench(options: BenchOptions, log: Log): Promise<BenchRe
       only: options.only,
       requireAll: options.requireAll,
       keepDatasets: options.keepDatasets,
+      rounds: options.rounds,
     },
     environment: {
       cpus: cpus().length,

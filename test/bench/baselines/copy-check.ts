@@ -4,13 +4,21 @@ export function assertSameCounts(
   source: Readonly<Record<string, number>>,
   target: Readonly<Record<string, number>>,
 ): void {
-  const wrong = Object.keys(source).filter((t) => source[t] !== target[t]);
+  const wrong = tablesDiffering(source, target);
   if (wrong.length > 0) {
     const detail = wrong
       .map((t) => `${t}: source ${String(source[t])}, target ${String(target[t] ?? 'missing')}`)
       .join('; ');
     throw new Error(`${what}: row counts differ (${detail})`);
   }
+}
+
+/** The tables of `source` whose count on `target` differs (or is missing). */
+export function tablesDiffering(
+  source: Readonly<Record<string, number>>,
+  target: Readonly<Record<string, number>>,
+): string[] {
+  return Object.keys(source).filter((t) => source[t] !== target[t]);
 }
 
 /** Sum of a count record. */

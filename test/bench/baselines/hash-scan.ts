@@ -15,7 +15,6 @@
  * target (the lag probe waits only for the rows it samples): the scan starts once the row counts
  * of both sides agree, or after CATCH_UP_MS, when the scan reports the difference.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
 import { datasetOf, type BenchContext } from '../bench-context.js';
 import { PG_BENCH_DATABASE } from '../dataset/postgres.js';
@@ -23,7 +22,8 @@ import { TABLES } from '../dataset/spec.js';
 import { connectPg, countTables, findTableSchema, qualified } from '../pg-db.js';
 import { NotAvailable, type Measurement } from '../result.js';
 import { oursTargetDatabase } from '../target-databases.js';
-import { assertSameCounts, sumCounts } from './copy-check.js';
+import { pollUntil } from '../poll.js';
+import { assertSameCounts, sumCounts, tablesDiffering } from './copy-check.js';
 
 type SideScan = Readonly<{ counts: Record<string, number>; ms: number }>;
 
@@ -32,15 +32,17 @@ const CATCH_UP_POLL_MS = 200;
 
 /** Resolves once every table has as many rows on the target as on the source, or at the deadline. */
 async function waitForEqualCounts(source: Client, target: Client): Promise<void> {
-  const deadline = Date.now() + CATCH_UP_MS;
-  while (Date.now() < deadline) {
-    const [onSource, onTarget] = await Promise.all([
-      countTables(source, TABLES),
-      countTables(target, TABLES),
-    ]);
-    if (TABLES.every((table) => onSource[table] === onTarget[table])) return;
-    await sleep(CATCH_UP_POLL_MS);
-  }
+  await pollUntil(
+    async () => {
+      const [onSource, onTarget] = await Promise.all([
+        countTables(source, TABLES),
+        countTables(target, TABLES),
+      ]);
+      return tablesDiffering(onSource, onTarget).length === 0;
+    },
+    CATCH_UP_MS,
+    CATCH_UP_POLL_MS,
+  );
 }
 
 /** Each benchmark table's quoted name on this side (tools choose the schema). */

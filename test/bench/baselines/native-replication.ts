@@ -27,6 +27,7 @@ import {
 import { copySchema } from '../pg-tools.js';
 import { NotAvailable, type Measurement } from '../result.js';
 import { giveTo, removeDir, writePgPassFile } from '../secret-files.js';
+import { waitFor } from '../poll.js';
 import { percentile } from '../stats.js';
 import { NATIVE_PUBLICATION, NATIVE_SUBSCRIPTION, TARGET_DATABASES } from '../target-databases.js';
 import { runBacklog, runFixedRate } from '../workload/drive.js';
@@ -38,22 +39,6 @@ import { assertSameCounts, sumCounts } from './copy-check.js';
 const TARGET_DB = TARGET_DATABASES.native;
 const PUBLICATION = NATIVE_PUBLICATION;
 const SUBSCRIPTION = NATIVE_SUBSCRIPTION;
-const POLL_MS = 100;
-
-/** Polls `check` every 100 ms until true; throws `what` after `timeoutMs`. */
-async function waitFor(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline)
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
 function seconds(ms: number | null): string {
   return ms === null ? '?' : (ms / 1000).toFixed(1);
 }

@@ -9,6 +9,7 @@
  * is shared with the test suites.
  */
 import kafkajs from 'kafkajs';
+import { waitFor } from '../poll.js';
 
 const BENCH_TOPIC = /^dr\.([0-9a-f]{12})\.bench\./;
 
@@ -37,11 +38,12 @@ export async function clearKafkaJobState(broker: string): Promise<string[]> {
     if (groups.length > 0) await admin.deleteGroups(groups);
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
     // Deletion completes in the background: the run would create these names again.
-    const deadline = Date.now() + 60_000;
-    while ((await admin.listTopics()).some((topic) => topics.includes(topic))) {
-      if (Date.now() > deadline) throw new Error(`Kafka did not delete ${topics.join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await waitFor(
+      `Kafka to delete ${topics.join(', ')}`,
+      60_000,
+      async () => !(await admin.listTopics()).some((topic) => topics.includes(topic)),
+      250,
+    );
     return [...topics, ...groups];
   } finally {
     await admin.disconnect();

@@ -24,8 +24,9 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'pg';
-import { sumCounts } from '../baselines/copy-check.js';
+import { sumCounts, tablesDiffering } from '../baselines/copy-check.js';
 import { backlogFor, type BenchContext } from '../bench-context.js';
 import { PG_BENCH_DATABASE } from '../dataset/postgres.js';
 import { withDatabase } from '../endpoints.js';
@@ -68,10 +69,6 @@ const UNLOGGED_POLL_MS = 10_000;
  */
 const EXIT_GRACE_MS = 15_000;
 
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** The outcome if `child` has exited, else null (does not wait). */
 async function exitedOutcome(child: MeasuredChild): Promise<ChildOutcome | null> {
   return Promise.race([child.done, sleep(0).then(() => null)]);
@@ -112,7 +109,7 @@ export class OursSession {
     expected: Readonly<Record<string, number>>,
   ): Promise<boolean> {
     const copied = await countTables(target, Object.keys(expected));
-    return Object.keys(expected).every((t) => copied[t] === expected[t]);
+    return tablesDiffering(expected, copied).length === 0;
   }
 
   async init(): Promise<Measurement> {

@@ -28,7 +28,8 @@ export type BenchReport = Readonly<{
 
 const NONE = '—';
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const secs = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+/** Seconds as the tables show them: two decimals below 10 s, one above. */
+export const secs = (n: number): string => (n < 10 ? n.toFixed(2) : n.toFixed(1));
 
 /** `ours ÷ baseline` for time (lag scenarios: p99), or null when either side has no figure. */
 export function ratioToBaseline(

@@ -4,13 +4,14 @@
  * decides nothing; the median round does better. A round that failed is the result: a failure
  * is never outvoted.
  */
-import { comparedFigure } from './report.js';
+import { comparedFigure, secs } from './report.js';
 import type { ScenarioResult } from './result.js';
 import { formatMegabytes } from './sizes.js';
+import { percentile } from './stats.js';
 
 /**
- * The round with the median figure (nearest rank: the lower middle of an even count), with the
- * highest peak RSS of all rounds and every round's figure in its notes.
+ * The round with the median figure (`percentile` 50, nearest rank: the lower middle of an even
+ * count), with the highest peak RSS of all rounds and every round's figure in its notes.
  *
  * @throws Error for no rounds.
  */
@@ -23,10 +24,11 @@ export function medianRound(rounds: readonly ScenarioResult[]): ScenarioResult {
   const measured = rounds.flatMap((round) =>
     round.measurement === null ? [] : [{ round, measurement: round.measurement }],
   );
-  const ranked = [...measured].sort(
-    (a, b) => comparedFigure(a.measurement) - comparedFigure(b.measurement),
+  const middle = percentile(
+    measured.map(({ measurement }) => comparedFigure(measurement)),
+    50,
   );
-  const median = ranked[Math.ceil(ranked.length / 2) - 1] ?? ranked[0];
+  const median = measured.find(({ measurement }) => comparedFigure(measurement) === middle);
   if (median === undefined) return first;
   const peaks = measured.flatMap(({ measurement }) =>
     measurement.peakRssBytes === null ? [] : [measurement.peakRssBytes],
@@ -34,7 +36,7 @@ export function medianRound(rounds: readonly ScenarioResult[]): ScenarioResult {
   const each = measured
     .map(({ measurement: m }) => {
       const figure =
-        m.lag === null ? `${m.wallSeconds.toFixed(1)} s` : `p99 ${Math.round(m.lag.p99Ms)} ms`;
+        m.lag === null ? `${secs(m.wallSeconds)} s` : `p99 ${Math.round(m.lag.p99Ms)} ms`;
       return m.peakRssBytes === null ? figure : `${figure} (${formatMegabytes(m.peakRssBytes)} MB)`;
     })
     .join(', ');

@@ -44,6 +44,7 @@ export type { TableDefaults, TableId, TableSelector } from './identity.js';
 // Values on the wire
 export { decodeBase64, encodeValue } from './values.js';
 export { parseExactJson } from './exact-json.js';
+export { numberText } from './number-text.js';
 export type { JsonValue } from './values.js';
 
 // Source positions

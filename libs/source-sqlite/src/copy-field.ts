@@ -12,6 +12,7 @@
  * about a fifth), and SQLite has no shortest round-trip text for a REAL, so `String(number)`
  * could not be matched byte for byte.
  */
+import { numberText } from '@database-replicator/core';
 import type { SqliteColumn } from './introspect.js';
 import { encodeSqliteValue, isSqliteValue, type SqliteValue } from './sqlite-wire-value.js';
 
@@ -74,8 +75,8 @@ type FastPath = (value: unknown) => string | undefined;
 const FAST_PATHS: Readonly<Record<SqliteColumn['kind'], FastPath>> = Object.freeze({
   // Every bigint is in int64 range (SQLite integers are): the encoder gives its decimal text.
   bigint: (value) => (typeof value === 'bigint' ? value.toString() : undefined),
-  // A finite number passes `encodeValue` as itself and becomes `String(number)`: digits, `.`,
-  // `e`, signs, nothing to escape. A bigint becomes its decimal text.
+  // A finite number passes `encodeValue` as itself and becomes `String(number)` (which
+  // `numberText` is): digits, `.`, `e`, signs, nothing to escape. A bigint becomes its decimal text.
   double: numberField,
   numeric: numberField,
   // 0/non-zero become the booleans, which PostgreSQL's text of them is `true`/`false`.
@@ -95,7 +96,7 @@ const FAST_PATHS: Readonly<Record<SqliteColumn['kind'], FastPath>> = Object.free
 });
 
 function numberField(value: unknown): string | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? numberText(value) : undefined;
   return typeof value === 'bigint' ? value.toString() : undefined;
 }
 

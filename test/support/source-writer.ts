@@ -10,6 +10,7 @@
  * error (a test asserts there were none: a failing UPDATE on the source is a bug).
  */
 import pg from 'pg';
+import { seededRandom } from './seeded-random.js';
 
 /** What the writer did. */
 export interface WriterStats {
@@ -86,18 +87,6 @@ export async function createWriterTables(url: string, options: WriterTableOption
   } finally {
     await client.end();
   }
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Statement = { sql: string; params: unknown[]; kind: 'insert' | 'update' | 'delete' };
@@ -234,7 +223,7 @@ export async function startSourceWriter(
   client.on('error', () => undefined);
   await client.connect();
   const stats: WriterStats = { transactions: 0, inserts: 0, updates: 0, deletes: 0, errors: [] };
-  const random = prng(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const counters = {
     item: options.mainRows,
     line: options.orderLines ?? 2000,

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { numberText } from '@database-replicator/core';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 
-/** A seeded generator, so a failure names a value that reproduces. */
-function* seeded(count: number, seed: number): Generator<number> {
-  let state = seed;
-  for (let index = 0; index < count; index += 1) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    yield state / 2 ** 31;
-  }
+/** `count` seeded numbers in [0, 1), so a failure names a value that reproduces. */
+function seeded(count: number, seed: number): number[] {
+  return Array.from({ length: count }, seededRandom(seed));
 }
 
 function mismatches(values: Iterable<number>): string[] {
@@ -64,12 +61,12 @@ describe('numberText', () => {
   });
 
   it('is String(value) for money-like values', () => {
-    const cents = [...seeded(200_000, 7)].map((r) => Math.round((r - 0.5) * 2e10) / 100);
+    const cents = seeded(200_000, 7).map((r) => Math.round((r - 0.5) * 2e10) / 100);
     expect(mismatches(cents)).toEqual([]);
   });
 
   it('is String(value) for doubles of every magnitude', () => {
-    const random = [...seeded(200_000, 11)];
+    const random = seeded(200_000, 11);
     const values = random.map((r, index) => (r - 0.5) * 10 ** ((index % 36) - 18));
     expect(mismatches(values)).toEqual([]);
   });

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /** Initial sizes; the writer's new keys start above them. */
 export type PipelineTableSizes = Readonly<{ docs: number; orderItems: number }>;
@@ -190,14 +191,7 @@ export async function startPipelineWriter(
     deletes: 0,
     errors: [],
   };
-  let state = seed >>> 0;
-  // mulberry32: deterministic, so a failing run can be replayed.
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededRandom(seed);
   const pick = (n: number): number => 1 + Math.floor(random() * n);
   const counters: Counters = { doc: from.docs, line: from.orderItems };
   let stopping = false;

@@ -17,6 +17,7 @@ import type { ChangeSource, CopySnapshotPage, SourceTable } from '@database-repl
 import { copyTextField, toPostgresText } from '@database-replicator/postgres';
 import { createSqliteSource } from '@database-replicator/source-sqlite';
 import { describeWithServices } from '../../support/describe-with-services.js';
+import { seededRandom } from '../../support/seeded-random.js';
 import { tempDir, type TempDir } from './sqlite-harness.js';
 
 const ROWS = 3000;
@@ -30,17 +31,6 @@ const TABLES = `
     untyped, js JSON);
   CREATE TABLE keyless (a TEXT, b REAL, c BLOB);
   CREATE TABLE pairs (k TEXT, n INTEGER, v TEXT, PRIMARY KEY (k, n)) WITHOUT ROWID;`;
-
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Value = null | bigint | number | string | Buffer;
 
@@ -153,7 +143,7 @@ function fill(file: string, seed: number): void {
   try {
     db.pragma('journal_mode = WAL');
     db.exec(TABLES);
-    const next = random(seed);
+    const next = seededRandom(seed);
     const makers = Object.entries(valueMakers(next));
     const insert = db.prepare(
       `INSERT INTO typed (id, ${makers.map(([name]) => name).join(', ')}) VALUES (?, ${makers.map(() => '?').join(', ')})`,

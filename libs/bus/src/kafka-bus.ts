@@ -153,9 +153,13 @@ export class KafkaBus implements Bus {
   async endOffsets(topic: string): Promise<readonly string[]> {
     if (!(await this.#topicExists(topic))) throw topicNotFound(topic);
     const admin = await this.#connectedAdmin();
-    // A partition whose leader was just elected answers "not the leader" for a moment.
+    // A partition whose leader was just elected answers "not the leader" for a moment. And
+    // kafkajs reads the topic's partitions from metadata shared by every caller of this client:
+    // a refresh for other topics finishing at that moment (a topic being created) drops this
+    // one, and fetchTopicOffsets fails with a TypeError (it destructures an empty answer). Its
+    // next attempt sees the topic missing and refreshes first.
     const offsets = await retry(() => admin.fetchTopicOffsets(topic), {
-      isRetryable: isRetriableKafkaError,
+      isRetryable: (error) => isRetriableKafkaError(error) || error instanceof TypeError,
       maxAttempts: TOPIC_READY_ATTEMPTS,
       maxDelayMs: 5_000,
     });

@@ -26,7 +26,7 @@ import {
   type ChangeRow,
   type ChangeSource,
 } from './envelope.js';
-import { sourcePositionSchema } from './position.js';
+import { exactSourcePosition, sourcePositionSchema } from './position.js';
 
 /** The source block every event of a chunk shares. */
 export type ChangeChunkSource = Readonly<
@@ -82,6 +82,104 @@ export function isChangeChunkValue(value: unknown): boolean {
  * @throws ReplicatorError `REPL_EVENT_INVALID` naming the first problem.
  */
 export function parseChangeChunk(value: unknown): readonly ChangeEvent[] {
+  return exactChunkEvents(value) ?? parseChunkWithSchema(value);
+}
+
+const CONNECTORS: ReadonlySet<unknown> = new Set(['postgresql', 'mysql', 'mongodb', 'sqlite']);
+
+/**
+ * The events of a chunk that passes every check of {@link chunkSchema}, built as the schema path
+ * builds them; `undefined` for anything else, which then takes the schema path (and its error).
+ * Measured on 250,000 events in 500-event chunks: decoding took 2.3 s through the schema (with
+ * spread-built events), 0.55 s so, 0.45 s of it `JSON.parse`.
+ */
+function exactChunkEvents(value: unknown): readonly ChangeEvent[] | undefined {
+  if (!isObject(value)) return undefined;
+  const { change_chunk: block, events } = value;
+  if (!isObject(block) || !Array.isArray(events) || events.length === 0) return undefined;
+  const { connector, name, db, schema, table } = block;
+  if (
+    !CONNECTORS.has(connector) ||
+    !isName(name) ||
+    typeof db !== 'string' ||
+    !(schema === null || isName(schema)) ||
+    !isName(table)
+  ) {
+    return undefined;
+  }
+  const shared = { connector, name, db, schema, table } as ChangeChunkSource;
+  const built: ChangeEvent[] = [];
+  for (const item of events) {
+    if (!isObject(item)) return undefined;
+    const { op, ts_ms, source_ts_ms, before, after, unchanged_columns: unchanged } = item;
+    if (!CHUNK_OPERATIONS.has(op as string) || !isCount(ts_ms) || !isCount(source_ts_ms)) {
+      return undefined;
+    }
+    if (!isRowOrNull(before) || !isRowOrNull(after)) return undefined;
+    if (unchanged !== undefined && !(Array.isArray(unchanged) && unchanged.every(isName))) {
+      return undefined;
+    }
+    const position = exactSourcePosition(item['position']);
+    if (position === undefined) return undefined;
+    const event = chunkEvent(shared, {
+      op: op as 'c' | 'u' | 'd',
+      ts_ms: ts_ms as number,
+      source_ts_ms: source_ts_ms as number,
+      position,
+      before,
+      after,
+      ...(unchanged === undefined ? {} : { unchanged_columns: unchanged as string[] }),
+    });
+    if (changeEventProblems(event).length > 0) return undefined;
+    built.push(Object.freeze(event));
+  }
+  return Object.freeze(built);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+function isRowOrNull(value: unknown): value is ChangeRow | null {
+  return value === null || isObject(value);
+}
+
+/** What `z.int().nonnegative()` accepts. */
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+type ChunkItem = z.output<typeof chunkSchema>['events'][number];
+
+/** One event of a chunk with its full source block; rows and source frozen, the event not yet. */
+function chunkEvent(shared: ChangeChunkSource, item: ChunkItem): ChangeEvent {
+  // Literals of one shape, not spreads: this runs for every event of every chunk.
+  const source: ChangeSource = Object.freeze({
+    connector: shared.connector,
+    name: shared.name,
+    db: shared.db,
+    schema: shared.schema,
+    table: shared.table,
+    snapshot: 'false',
+    position: Object.freeze(item.position),
+    ts_ms: item.source_ts_ms,
+  });
+  const event: ChangeEvent = {
+    before: freezeRow(item.before),
+    after: freezeRow(item.after),
+    op: item.op,
+    ts_ms: item.ts_ms,
+    source,
+  };
+  if (item.unchanged_columns === undefined) return event;
+  return { ...event, unchanged_columns: Object.freeze(item.unchanged_columns) };
+}
+
+function parseChunkWithSchema(value: unknown): readonly ChangeEvent[] {
   const result = chunkSchema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(
@@ -92,21 +190,7 @@ export function parseChangeChunk(value: unknown): readonly ChangeEvent[] {
   const shared = result.data.change_chunk;
   return Object.freeze(
     result.data.events.map((item, index) => {
-      const event: ChangeEvent = {
-        before: freezeRow(item.before),
-        after: freezeRow(item.after),
-        op: item.op,
-        ts_ms: item.ts_ms,
-        source: Object.freeze({
-          ...shared,
-          snapshot: 'false',
-          position: Object.freeze(item.position),
-          ts_ms: item.source_ts_ms,
-        }),
-        ...(item.unchanged_columns === undefined
-          ? {}
-          : { unchanged_columns: Object.freeze(item.unchanged_columns) }),
-      };
+      const event = chunkEvent(shared, item);
       const [problem] = changeEventProblems(event);
       if (problem !== undefined) {
         throw invalid(`${formatIssuePath(['events', index, ...problem.path])}: ${problem.message}`);

@@ -111,6 +111,50 @@ export type SourcePosition =
   | MongoRefreshPosition;
 
 /**
+ * The PostgreSQL, MySQL or SQLite position `value` holds, as {@link sourcePositionSchema} returns
+ * it, if `value` has exactly its keys and valid values, else `undefined`: a shortcut for positions read by
+ * the hundred thousand (change chunks), whose callers fall back to the schema, which also
+ * explains a rejection. MongoDB positions always take the schema.
+ */
+export function exactSourcePosition(value: unknown): SourcePosition | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const fields = value as Record<string, unknown>;
+  const keys = Object.keys(fields).length;
+  switch (fields['kind']) {
+    case 'postgres': {
+      const { lsn, txIndex } = fields;
+      return keys === 3 && typeof lsn === 'string' && LSN.test(lsn) && isCount(txIndex)
+        ? { kind: 'postgres', lsn, txIndex: txIndex as number }
+        : undefined;
+    }
+    case 'mysql': {
+      const { gtidSet, file, pos, eventIndex } = fields;
+      return keys === 5 &&
+        typeof gtidSet === 'string' &&
+        typeof file === 'string' &&
+        file.length > 0 &&
+        isCount(pos) &&
+        isCount(eventIndex)
+        ? { kind: 'mysql', gtidSet, file, pos: pos as number, eventIndex: eventIndex as number }
+        : undefined;
+    }
+    case 'sqlite': {
+      const { sequence } = fields;
+      return keys === 2 && typeof sequence === 'string' && isUnsignedDecimal(sequence, INT64_MAX)
+        ? { kind: 'sqlite', sequence }
+        : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** What `z.int().nonnegative()` accepts. */
+function isCount(value: unknown): boolean {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/**
  * Validates a position read from outside (a checkpoint row, a message) and freezes it.
  *
  * @throws ReplicatorError `REPL_POSITION_INVALID` naming the offending field.

@@ -93,6 +93,45 @@ describe('change chunks', () => {
     );
   });
 
+  it('decode the same events whichever check takes them (by hand, or the schema for the rest)', () => {
+    // Shapes the quick check leaves to the schema, which strips unknown keys.
+    const stripped = [
+      withFirstEvent((e) => (e['extra'] = 1)),
+      JSON.stringify({ ...(JSON.parse(chunkText(EVENTS)) as object), extra: true }),
+      chunkText(EVENTS).replace('"change_chunk":{', '"change_chunk":{"extra":1,'),
+    ];
+    for (const text of stripped) expect(decodedEvents(text)).toEqual(EVENTS);
+    const positions: readonly [ChangeSource['connector'], ChangeSource['position']][] = [
+      [
+        'mysql',
+        { kind: 'mysql', gtidSet: '0-1-100', file: 'mariadb-bin.000004', pos: 7, eventIndex: 2 },
+      ],
+      ['sqlite', { kind: 'sqlite', sequence: '9223372036854775807' }],
+      ['mongodb', { kind: 'mongodb', resumeToken: { _data: '8264' }, clusterTime: '7' }],
+      ['mongodb', { kind: 'mongodb', refreshSequence: '3' }],
+    ];
+    for (const [connector, position] of positions) {
+      const source: ChangeSource = { ...STREAM_SOURCE, connector, position };
+      const events = EVENTS.map((event) => ({ ...event, source }));
+      const text = serializeChangeChunk(source, events.map(serializeChunkEvent));
+      expect(decodedEvents(text)).toEqual(events);
+    }
+    // Each refused, whichever check sees it first.
+    const refused = [
+      withFirstEvent((e) => (e['ts_ms'] = -1)),
+      withFirstEvent((e) => (e['ts_ms'] = 5.5)),
+      withFirstEvent((e) => (e['source_ts_ms'] = 2 ** 53)),
+      withFirstEvent((e) => (e['position'] = { kind: 'postgres', lsn: '0-1', txIndex: 0 })),
+      withFirstEvent((e) => (e['position'] = { kind: 'postgres', lsn: '0/1', txIndex: -1 })),
+      withFirstEvent((e) => (e['position'] = { kind: 'postgres', lsn: '0/1', txIndex: 0, x: 1 })),
+      withFirstEvent((e) => (e['position'] = { kind: 'sqlite', sequence: '9223372036854775808' })),
+      withFirstEvent((e) => (e['unchanged_columns'] = [''])),
+      chunkText(EVENTS).replace('"table":"items"', '"table":""'),
+      chunkText(EVENTS).replace('"connector":"postgresql"', '"connector":"oracle"'),
+    ];
+    for (const text of refused) expect(refusal(text)).toMatch(/^Invalid change chunk: /);
+  });
+
   it('carry streamed inserts, updates and deletes only', () => {
     const [first] = EVENTS;
     if (first === undefined) throw new Error('no event');

@@ -157,7 +157,11 @@ class MemoryStore implements JobStore {
 
 const ROWS = [1, 2, 3, 4, 5].map((id) => ({ id, v: `v${id}` }));
 
-function setup(steps: SourceTransaction[] = [], checkpointIntervalMs = 0) {
+function setup(
+  steps: SourceTransaction[] = [],
+  checkpointIntervalMs = 0,
+  extra: Partial<Parameters<typeof runExtractor>[0]> = {},
+) {
   const log: string[] = [];
   const source = new ScriptedSource(ROWS, steps);
   source.log.push = (...items: string[]) => log.push(...items);
@@ -182,6 +186,7 @@ function setup(steps: SourceTransaction[] = [], checkpointIntervalMs = 0) {
       streamFlushMs: 5,
       signal: controller.signal,
       logger,
+      ...extra,
     });
   return { log, source, bus, store, run };
 }
@@ -339,6 +344,33 @@ describe('runExtractor', () => {
       expect(seen).toEqual(rows.map((row) => `${row.id}\t${row.v.replace('\t', '\\t')}`));
     });
   }
+
+  it('with spread snapshot chunks, streams only once the loader applied them, also on resume', async () => {
+    const steps = [
+      { events: [change('c', null, { id: 6, v: 'v6' }, 0x200)], resumeFrom: lsn(0x210) },
+    ];
+    const awaitApplied = (log: string[]) => async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      log.push('applied');
+    };
+    const log: string[] = [];
+    const first = setup(steps, 0, { snapshotRouting: 'spread', awaitApplied: awaitApplied(log) });
+    first.source.log.push = (...items: string[]) => log.push(...items);
+    await first.run(true);
+    expect(log.indexOf('applied')).toBeGreaterThan(log.indexOf('progress 5 done'));
+    expect(log.indexOf('stream from 0/100')).toBeGreaterThan(log.indexOf('applied'));
+
+    const resumedLog: string[] = [];
+    const resumed = setup([], 0, {
+      snapshotRouting: 'spread',
+      awaitApplied: awaitApplied(resumedLog),
+    });
+    resumed.source.log.push = (...items: string[]) => resumedLog.push(...items);
+    resumed.store.checkpoint = { start: P0, stream: lsn(0x300), snapshotDone: true };
+    await resumed.run(true);
+    expect(resumedLog.indexOf('stream from 0/300')).toBeGreaterThan(resumedLog.indexOf('applied'));
+    expect(resumedLog).toContain('applied');
+  });
 
   it('sends a key-changing update as a delete of the old key and an upsert of the new', async () => {
     const { bus, store, run } = setup([

@@ -188,11 +188,13 @@ async function runHalves(
       // A bus that pays per message (Kafka) gets change chunks; in process, every event is
       // handed over as the object it is (no message text at all), so chunks would only cost.
       changeEvents: options.durableBus ? ('chunks' as const) : ('rows' as const),
+      // Each snapshot chunk to one partition, its rows not routed one by one: awaitApplied lets
+      // the stream start only once every snapshot row is applied (ExtractorOptions).
+      snapshotRouting: 'spread',
       ...(options.durableBus
         ? {}
         : {
             beforeCheckpoint: () => applied.waitForAll(stopExtractor.signal),
-            snapshotRouting: 'spread' as const,
             checkpointIntervalMs: IN_PROCESS_CHECKPOINT_INTERVAL_MS,
           }),
       logger,

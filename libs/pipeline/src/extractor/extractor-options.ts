@@ -20,9 +20,10 @@ export type ExtractorOptions = Readonly<{
   partitionForKey: (key: string, partitions: number) => number;
   /**
    * Copy chunks go to their rows' key partitions (`'key'`, default), or each chunk to the
-   * partition of its first row (`'spread'`), which saves routing every row. `'spread'` is only
-   * correct when `beforeCheckpoint` waits until the loader applied what was sent: then every
-   * snapshot row is applied before the stream sends anything, so no change can be overtaken.
+   * partition of its first row (`'spread'`), which saves routing every row. `'spread'` needs
+   * `awaitApplied` (awaited before the stream starts, also when a run resumes with the snapshot
+   * done) or a `beforeCheckpoint` that waits until the loader applied what was sent: either way
+   * every snapshot row is applied before the stream sends anything, so no change is overtaken.
    */
   snapshotRouting?: 'key' | 'spread';
   /** Snapshot rows as chunks (many per message; default) or as per-row `r` events. */

@@ -46,6 +46,10 @@ export async function runExtractor(options: ExtractorOptions): Promise<Extractor
     if (!options.stream || signal.aborted) {
       return report(snapshotRows, 0, checkpoint.stream);
     }
+    // Snapshot chunks spread over partitions regardless of their rows' keys: a change sent before
+    // every one of them is applied could be overtaken by an older copy of its row.
+    if (options.snapshotRouting === 'spread') await options.awaitApplied?.();
+    if (signal.aborted) return report(snapshotRows, 0, checkpoint.stream);
     const base: ExtractorCheckpoint = checkpoint;
     try {
       const streamed = await forwardChanges(options, live, base, (position, sentUpTo) =>

@@ -342,8 +342,20 @@ export class BinlogTransactionBuilder {
     open.bytes = 0;
     if (changes.length === 0) return undefined;
     const now = this.#context.now();
+    // Literals, not `{ ...at, eventIndex }`: this runs for every row change, and copying an
+    // object by spread then freezing the copy measured ~20 times slower (session 13).
     const events = changes.map((change) =>
-      this.#event(change, { ...at, eventIndex: change.index }, now),
+      this.#event(
+        change,
+        {
+          kind: 'mysql',
+          gtidSet: at.gtidSet,
+          file: at.file,
+          pos: at.pos,
+          eventIndex: change.index,
+        },
+        now,
+      ),
     );
     return {
       transaction: Object.freeze({ events: Object.freeze(events), resumeFrom }),

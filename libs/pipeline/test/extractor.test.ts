@@ -346,30 +346,38 @@ describe('runExtractor', () => {
   }
 
   it('with spread snapshot chunks, streams only once the loader applied them, also on resume', async () => {
+    // Logs "applied" into the run's own log (source, bus and store write there too).
+    const appliedInto = (logs: { log?: string[] }) => async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      logs.log?.push('applied');
+    };
     const steps = [
       { events: [change('c', null, { id: 6, v: 'v6' }, 0x200)], resumeFrom: lsn(0x210) },
     ];
-    const awaitApplied = (log: string[]) => async () => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      log.push('applied');
-    };
-    const log: string[] = [];
-    const first = setup(steps, 0, { snapshotRouting: 'spread', awaitApplied: awaitApplied(log) });
-    first.source.log.push = (...items: string[]) => log.push(...items);
+    const firstLogs: { log?: string[] } = {};
+    const first = setup(steps, 0, {
+      snapshotRouting: 'spread',
+      awaitApplied: appliedInto(firstLogs),
+    });
+    firstLogs.log = first.log;
     await first.run(true);
-    expect(log.indexOf('applied')).toBeGreaterThan(log.indexOf('progress 5 done'));
-    expect(log.indexOf('stream from 0/100')).toBeGreaterThan(log.indexOf('applied'));
+    const applied = first.log.indexOf('applied');
+    expect(applied).toBeGreaterThan(first.log.indexOf('progress 5 done'));
+    expect(first.log.indexOf('progress 5 done')).toBeGreaterThan(-1);
+    expect(first.log.indexOf('stream from 0/100')).toBeGreaterThan(applied);
 
-    const resumedLog: string[] = [];
+    const resumedLogs: { log?: string[] } = {};
     const resumed = setup([], 0, {
       snapshotRouting: 'spread',
-      awaitApplied: awaitApplied(resumedLog),
+      awaitApplied: appliedInto(resumedLogs),
     });
-    resumed.source.log.push = (...items: string[]) => resumedLog.push(...items);
+    resumedLogs.log = resumed.log;
     resumed.store.checkpoint = { start: P0, stream: lsn(0x300), snapshotDone: true };
     await resumed.run(true);
-    expect(resumedLog.indexOf('stream from 0/300')).toBeGreaterThan(resumedLog.indexOf('applied'));
-    expect(resumedLog).toContain('applied');
+    expect(resumed.log.indexOf('applied')).toBeGreaterThan(-1);
+    expect(resumed.log.indexOf('stream from 0/300')).toBeGreaterThan(
+      resumed.log.indexOf('applied'),
+    );
   });
 
   it('sends a key-changing update as a delete of the old key and an upsert of the new', async () => {

@@ -18,6 +18,7 @@
  * events' cross-field rules, not every value again.
  */
 import { z } from 'zod';
+import { isPlainObject } from './deep-freeze.js';
 import { replicatorError } from './errors.js';
 import { formatIssuePath } from './issue-path.js';
 import {
@@ -26,7 +27,7 @@ import {
   type ChangeRow,
   type ChangeSource,
 } from './envelope.js';
-import { exactSourcePosition, sourcePositionSchema } from './position.js';
+import { exactSourcePosition, isCount, sourcePositionSchema } from './position.js';
 
 /** The source block every event of a chunk shares. */
 export type ChangeChunkSource = Readonly<
@@ -94,9 +95,9 @@ const CONNECTORS: ReadonlySet<unknown> = new Set(['postgresql', 'mysql', 'mongod
  * spread-built events), 0.55 s so, 0.45 s of it `JSON.parse`.
  */
 function exactChunkEvents(value: unknown): readonly ChangeEvent[] | undefined {
-  if (!isObject(value)) return undefined;
+  if (!isPlainObject(value)) return undefined;
   const { change_chunk: block, events } = value;
-  if (!isObject(block) || !Array.isArray(events) || events.length === 0) return undefined;
+  if (!isPlainObject(block) || !Array.isArray(events) || events.length === 0) return undefined;
   const { connector, name, db, schema, table } = block;
   if (
     !CONNECTORS.has(connector) ||
@@ -110,7 +111,7 @@ function exactChunkEvents(value: unknown): readonly ChangeEvent[] | undefined {
   const shared = { connector, name, db, schema, table } as ChangeChunkSource;
   const built: ChangeEvent[] = [];
   for (const item of events) {
-    if (!isObject(item)) return undefined;
+    if (!isPlainObject(item)) return undefined;
     const { op, ts_ms, source_ts_ms, before, after, unchanged_columns: unchanged } = item;
     if (!CHUNK_OPERATIONS.has(op as string) || !isCount(ts_ms) || !isCount(source_ts_ms)) {
       return undefined;
@@ -136,21 +137,12 @@ function exactChunkEvents(value: unknown): readonly ChangeEvent[] | undefined {
   return Object.freeze(built);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isName(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
 
 function isRowOrNull(value: unknown): value is ChangeRow | null {
-  return value === null || isObject(value);
-}
-
-/** What `z.int().nonnegative()` accepts. */
-function isCount(value: unknown): boolean {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
+  return value === null || isPlainObject(value);
 }
 
 type ChunkItem = z.output<typeof chunkSchema>['events'][number];

@@ -112,9 +112,9 @@ export type SourcePosition =
 
 /**
  * The PostgreSQL, MySQL or SQLite position `value` holds, as {@link sourcePositionSchema} returns
- * it, if `value` has exactly its keys and valid values, else `undefined`: a shortcut for positions read by
- * the hundred thousand (change chunks), whose callers fall back to the schema, which also
- * explains a rejection. MongoDB positions always take the schema.
+ * it, if `value` has exactly its keys and valid values, else `undefined`: a shortcut for
+ * positions read by the hundred thousand (change chunks), whose callers fall back to the schema,
+ * which also explains a rejection. MongoDB positions always take the schema.
  */
 export function exactSourcePosition(value: unknown): SourcePosition | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
@@ -150,7 +150,7 @@ export function exactSourcePosition(value: unknown): SourcePosition | undefined 
 }
 
 /** What `z.int().nonnegative()` accepts. */
-function isCount(value: unknown): boolean {
+export function isCount(value: unknown): boolean {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
 

@@ -46,7 +46,8 @@ describeWithServices(['kafka'], 'KafkaBus', () => {
       const producer = await bus.producer();
       await producer.send(read[0] ?? '', [{ key: 'k', value: 'v' }]);
       await producer.close();
-      // Without a retry, about one read in twenty failed here with kafkajs's TypeError.
+      // Through the admin client that creates topics, about one read in twenty failed here with
+      // kafkajs's TypeError.
       const stopAt = Date.now() + 6000;
       const created = (async () => {
         for (let i = 0; Date.now() < stopAt; i++) {

@@ -23,7 +23,7 @@ export type {
 
 /**
  * `KafkaBus(options)`: the Bus on Kafka via kafkajs. Idempotent producer, one request in flight,
- * sends serialised, `acks: -1`, gzip; murmur2 key partitioning; manual commits.
+ * sends serialised, `acks: -1`; murmur2 key partitioning; manual commits; no compression unless asked.
  *
  * @throws ReplicatorError `REPL_CONNECT_FAILED` when the brokers cannot be reached.
  */

@@ -22,6 +22,7 @@ import {
   topicNotFound,
 } from './bus-errors.js';
 import { KafkaConsumer, type KafkaConsumerTiming } from './kafka-consumer.js';
+import { useNativeCrc32c } from './kafka-crc32c.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import { KafkaProducer, type KafkaCompression } from './kafka-producer.js';
 
@@ -81,6 +82,7 @@ export class KafkaBus implements Bus {
   #closed = false;
 
   constructor(options: KafkaBusOptions) {
+    useNativeCrc32c();
     this.#kafka = new KafkaClient({
       clientId: options.clientId ?? 'database-replicator',
       brokers: [...options.brokers],

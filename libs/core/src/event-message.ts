@@ -8,13 +8,19 @@
  * neither serialised nor parsed, validated and frozen again. Validation stays where data crosses a
  * trust boundary: anything read as text (Kafka) goes through {@link decodeEventMessage}.
  */
-import { isChangeChunkValue, parseChangeChunk } from './change-chunk.js';
+import {
+  isChangeChunkValue,
+  parseChangeChunk,
+  serializeChangeChunk,
+  serializeChunkEvent,
+} from './change-chunk.js';
 import { isCopyChunkMessage, parseCopyChunk, type CopyChunk } from './copy-chunk.js';
 import {
   parseChangeEvent,
   parseMessageJson,
   serializeChangeEvent,
   type ChangeEvent,
+  type ChangeSource,
 } from './envelope.js';
 import { isSnapshotChunkValue, parseSnapshotChunk, snapshotChunkEvents } from './snapshot-chunk.js';
 import type { JsonValue } from './values.js';
@@ -68,9 +74,56 @@ export class LocalChangeEvent {
   }
 }
 
-/** The events of an in-process message value; `undefined` unless it is a {@link LocalChangeEvent}. */
+/**
+ * A change chunk as an in-process message value: the streamed inserts, updates and deletes of one
+ * table bound for one partition, as the extractor built them (see core change-chunk.ts for the
+ * text form `encode()` makes, and {@link LocalChangeEvent} for why objects). It starts with its
+ * first event and grows by {@link LocalChangeChunk.add}; so does `sizeBytes`.
+ */
+export class LocalChangeChunk {
+  readonly #source: ChangeSource;
+  readonly #events: ChangeEvent[] = [];
+  #sizeBytes = 0;
+  #encoded: string | undefined;
+
+  /** `first` and every event added: streamed inserts, updates and deletes of one table. */
+  constructor(first: ChangeEvent) {
+    this.#source = first.source;
+    this.add(first);
+  }
+
+  /** The events added so far, in order. */
+  get events(): readonly ChangeEvent[] {
+    return this.#events;
+  }
+
+  /** About the length of {@link encode}'s text, without encoding: for buffer and chunk bounds. */
+  get sizeBytes(): number {
+    return this.#sizeBytes;
+  }
+
+  /** Adds a streamed insert, update or delete of the chunk's table (`isChunkableEvent`). */
+  add(event: ChangeEvent): void {
+    this.#events.push(event);
+    this.#sizeBytes += estimateEventBytes(event);
+    this.#encoded = undefined;
+  }
+
+  /** The chunk as a message value (`serializeChangeChunk`). */
+  encode(): string {
+    this.#encoded ??= serializeChangeChunk(this.#source, this.#events.map(serializeChunkEvent));
+    return this.#encoded;
+  }
+}
+
+/**
+ * The events of an in-process message value; `undefined` unless it is a {@link LocalChangeEvent}
+ * or a {@link LocalChangeChunk}.
+ */
 export function localEventMessage(local: unknown): EventMessage | undefined {
-  return local instanceof LocalChangeEvent ? { kind: 'events', events: [local.event] } : undefined;
+  if (local instanceof LocalChangeEvent) return { kind: 'events', events: [local.event] };
+  if (local instanceof LocalChangeChunk) return { kind: 'events', events: local.events };
+  return undefined;
 }
 
 /** Fixed JSON of an event besides its rows: envelope keys, source block, position. */

@@ -131,7 +131,7 @@ export type { SchemaChange, SchemaChangeColumn, SchemaChangeKind } from './schem
 
 // In-process change events (the in-process bus hands them to the loader without JSON) and
 // change chunks (many streamed events per message, for Kafka)
-export { LocalChangeEvent, localEventMessage } from './event-message.js';
+export { LocalChangeChunk, LocalChangeEvent, localEventMessage } from './event-message.js';
 export {
   isChunkableEvent,
   parseChangeChunk,

@@ -130,10 +130,10 @@ function dropColumnV(at: number): ChangeEvent {
   };
 }
 
-/** Every sent message as [partition of its key, events it carries]. */
+/** Every sent message as [partition of its key, events it carries (in-process, else its text)]. */
 function delivered(sent: readonly ExtractorMessage[]): [number, ChangeEvent[]][] {
   return sent.map((message) => {
-    const decoded = decodeEventMessage(message.value ?? '');
+    const decoded = localEventMessage(message.local) ?? decodeEventMessage(message.value ?? '');
     if (decoded.kind !== 'events') throw new Error('not events');
     return [partitionForKey(message.key ?? '', PARTITIONS), [...decoded.events]];
   });
@@ -143,6 +143,7 @@ const ids = (events: readonly ChangeEvent[]): unknown[] =>
   events.map((event) => `${event.op}${String((event.after ?? event.before)?.['id'])}`);
 
 const KINDS: readonly ProducerKind[] = ['send', 'sendTopics'];
+const CHUNK_MODES: readonly ChangeEventMode[] = ['chunks', 'local-chunks'];
 
 /** `event` as a change of the table `others`. */
 function ofOther(event: ChangeEvent): ChangeEvent {
@@ -187,61 +188,87 @@ describe('stream batches', () => {
     expect(each.bus.sent.map((m) => m.value)).toEqual(many.bus.sent.map((m) => m.value));
   });
 
-  it('gather change chunks per partition, every event in its key’s partition, in order', async () => {
-    const events = [1, 22, 333, 4, 55, 666, 7].map((id, i) =>
-      change('c', null, { id, v: `v${id}` }, 0x200, i),
-    );
-    // A key change (1 → 44): a delete in the old key's partition, an upsert in the new one's.
-    events.push(change('u', { id: 1, v: 'v1' }, { id: 44, v: 'v1' }, 0x200, 7));
-    const { bus } = await stream([{ events, resumeFrom: lsn(0x210) }], 'chunks');
-    const messages = delivered(bus.sent);
-    expect(messages.length).toBeLessThanOrEqual(PARTITIONS);
-    for (const [partition, carried] of messages) {
-      for (const event of carried) {
-        const key = JSON.stringify({ id: (event.after ?? event.before)?.['id'] });
-        expect(partitionForKey(key, PARTITIONS)).toBe(partition);
+  it.each(CHUNK_MODES)(
+    'gather change chunks per partition, every event in its key’s partition, in order (%s)',
+    async (mode) => {
+      const events = [1, 22, 333, 4, 55, 666, 7].map((id, i) =>
+        change('c', null, { id, v: `v${id}` }, 0x200, i),
+      );
+      // A key change (1 → 44): a delete in the old key's partition, an upsert in the new one's.
+      events.push(change('u', { id: 1, v: 'v1' }, { id: 44, v: 'v1' }, 0x200, 7));
+      const { bus } = await stream([{ events, resumeFrom: lsn(0x210) }], mode);
+      const messages = delivered(bus.sent);
+      expect(messages.length).toBeLessThanOrEqual(PARTITIONS);
+      for (const [partition, carried] of messages) {
+        for (const event of carried) {
+          const key = JSON.stringify({ id: (event.after ?? event.before)?.['id'] });
+          expect(partitionForKey(key, PARTITIONS)).toBe(partition);
+        }
       }
-    }
-    const byPartition = (p: number): unknown[] =>
-      messages.filter(([partition]) => partition === p).flatMap(([, carried]) => ids(carried));
-    // Keys of one length share a partition here: the old key's delete follows its insert, the
-    // new key's upsert goes to the other partition.
-    expect(byPartition(partitionForKey('{"id":1}', PARTITIONS))).toEqual(['c1', 'c4', 'c7', 'd1']);
-    expect(byPartition(partitionForKey('{"id":44}', PARTITIONS))).toEqual(['c22', 'c55', 'u44']);
-    expect(messages.flatMap(([, carried]) => ids(carried)).sort()).toEqual(
-      ['c1', 'c22', 'c333', 'c4', 'c55', 'c666', 'c7', 'd1', 'u44'].sort(),
+      const byPartition = (p: number): unknown[] =>
+        messages.filter(([partition]) => partition === p).flatMap(([, carried]) => ids(carried));
+      // Keys of one length share a partition here: the old key's delete follows its insert, the
+      // new key's upsert goes to the other partition.
+      expect(byPartition(partitionForKey('{"id":1}', PARTITIONS))).toEqual([
+        'c1',
+        'c4',
+        'c7',
+        'd1',
+      ]);
+      expect(byPartition(partitionForKey('{"id":44}', PARTITIONS))).toEqual(['c22', 'c55', 'u44']);
+      expect(messages.flatMap(([, carried]) => ids(carried)).sort()).toEqual(
+        ['c1', 'c22', 'c333', 'c4', 'c55', 'c666', 'c7', 'd1', 'u44'].sort(),
+      );
+    },
+  );
+
+  it('carry the event objects themselves in local chunks, whose text is the text chunk', async () => {
+    const events = [1, 22, 333, 4].map((id, i) => change('c', null, { id, v: `v${id}` }, 0x200, i));
+    const local = await stream([{ events, resumeFrom: lsn(0x210) }], 'local-chunks');
+    const text = await stream([{ events, resumeFrom: lsn(0x210) }], 'chunks');
+    const carried = local.bus.sent.flatMap((message) => {
+      const decoded = localEventMessage(message.local);
+      return decoded?.kind === 'events' ? decoded.events : [];
+    });
+    expect(carried).toHaveLength(events.length);
+    for (const event of carried) expect(events).toContain(event);
+    expect(local.bus.sent.map((m) => [m.key, m.value])).toEqual(
+      text.bus.sent.map((m) => [m.key, m.value]),
     );
   });
 
-  it('keep a schema change between the events before and after it in every partition', async () => {
-    const before = [1, 22, 333].map((id, i) => change('c', null, { id }, 0x200, i));
-    const schemaChange = dropColumnV(0x300);
-    const after = [4, 55, 666].map((id, i) => change('c', null, { id }, 0x400, i));
-    const { bus } = await stream(
-      [
-        { events: before, resumeFrom: lsn(0x210) },
-        { events: [schemaChange], resumeFrom: lsn(0x310) },
-        { events: after, resumeFrom: lsn(0x410) },
-      ],
-      'chunks',
-    );
-    const messages = delivered(bus.sent);
-    for (let p = 0; p < PARTITIONS; p += 1) {
-      const order = messages
-        .filter(([partition]) => partition === p)
-        .flatMap(([, carried]) => carried.map((event) => event.source.position));
-      const changeAt = order.findIndex(
-        (position) => position.kind === 'postgres' && position.lsn === '0/300',
+  it.each(CHUNK_MODES)(
+    'keep a schema change between the events before and after it in every partition (%s)',
+    async (mode) => {
+      const before = [1, 22, 333].map((id, i) => change('c', null, { id }, 0x200, i));
+      const schemaChange = dropColumnV(0x300);
+      const after = [4, 55, 666].map((id, i) => change('c', null, { id }, 0x400, i));
+      const { bus } = await stream(
+        [
+          { events: before, resumeFrom: lsn(0x210) },
+          { events: [schemaChange], resumeFrom: lsn(0x310) },
+          { events: after, resumeFrom: lsn(0x410) },
+        ],
+        mode,
       );
-      expect(changeAt).toBeGreaterThanOrEqual(0);
-      expect(
-        order.slice(0, changeAt).every((pos) => pos.kind === 'postgres' && pos.lsn === '0/200'),
-      ).toBe(true);
-      expect(
-        order.slice(changeAt + 1).every((pos) => pos.kind === 'postgres' && pos.lsn === '0/400'),
-      ).toBe(true);
-    }
-  });
+      const messages = delivered(bus.sent);
+      for (let p = 0; p < PARTITIONS; p += 1) {
+        const order = messages
+          .filter(([partition]) => partition === p)
+          .flatMap(([, carried]) => carried.map((event) => event.source.position));
+        const changeAt = order.findIndex(
+          (position) => position.kind === 'postgres' && position.lsn === '0/300',
+        );
+        expect(changeAt).toBeGreaterThanOrEqual(0);
+        expect(
+          order.slice(0, changeAt).every((pos) => pos.kind === 'postgres' && pos.lsn === '0/200'),
+        ).toBe(true);
+        expect(
+          order.slice(changeAt + 1).every((pos) => pos.kind === 'postgres' && pos.lsn === '0/400'),
+        ).toBe(true);
+      }
+    },
+  );
 
   it('send one event per message by default, carrying the event object itself', async () => {
     const event = change('u', { id: 1 }, { id: 1, v: 'w' }, 0x200);

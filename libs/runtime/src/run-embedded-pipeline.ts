@@ -185,9 +185,10 @@ async function runHalves(
               logger,
             })
         : () => applied.waitForAll(stopExtractor.signal),
-      // A bus that pays per message (Kafka) gets change chunks; in process, every event is
-      // handed over as the object it is (no message text at all), so chunks would only cost.
-      changeEvents: options.durableBus ? ('chunks' as const) : ('rows' as const),
+      // Change chunks either way: Kafka pays per message, and so does the in-process bus (its
+      // buffer accounting, the loader's decoding and runs), which gets the event objects as they
+      // are, never their text.
+      changeEvents: options.durableBus ? ('chunks' as const) : ('local-chunks' as const),
       // Each snapshot chunk to one partition, its rows not routed one by one: awaitApplied lets
       // the stream start only once every snapshot row is applied (ExtractorOptions).
       snapshotRouting: 'spread',

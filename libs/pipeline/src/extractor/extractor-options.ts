@@ -45,8 +45,9 @@ export type ExtractorOptions = Readonly<{
   leaseMs?: number;
   /**
    * Streamed changes one per message (`'rows'`, Debezium-compatible; default), or inserts,
-   * updates and deletes gathered per partition in change chunks (`'chunks'`, many per message:
-   * what a bus that pays per message, Kafka, wants).
+   * updates and deletes gathered per partition in change chunks, many per message: as text
+   * (`'chunks'`, for a bus that leaves the process, Kafka) or as the event objects
+   * (`'local-chunks'`, for the in-process bus).
    */
   changeEvents?: ChangeEventMode;
   /** Stream events sent (and checkpointed) together at most. Default 5000. */

@@ -1,15 +1,19 @@
 /**
  * The stream messages of one topic gathered for the next send: one message per event (`rows`,
- * Debezium-compatible), or change chunks (`chunks`, core change-chunk.ts): the streamed inserts,
- * updates and deletes bound for one partition are gathered in that partition's open chunk, keyed
- * by its first event, so each event still lands in its key's partition in order. Anything else
- * (a schema change, a truncate, an event without a key) closes the open chunks before it is
- * added, so it keeps its place among the events of every partition.
+ * Debezium-compatible), or change chunks (core change-chunk.ts): the streamed inserts, updates
+ * and deletes bound for one partition are gathered in that partition's open chunk, keyed by its
+ * first event, so each event still lands in its key's partition in order. Anything else (a schema
+ * change, a truncate, an event without a key) closes the open chunks before it is added, so it
+ * keeps its place among the events of every partition. `chunks` serialises each event as it comes
+ * (a bus that leaves the process needs the text, and bounds chunks by its exact length);
+ * `local-chunks` keeps the event objects (core `LocalChangeChunk`) for an in-process bus, which
+ * hands them to the loader as they are.
  *
  * Each message keeps the source position of the last event it carries, so that a send can tell
  * the position of the last message of each partition (the checkpoint's `sentUpTo`).
  */
 import {
+  LocalChangeChunk,
   isChunkableEvent,
   serializeChangeChunk,
   serializeChunkEvent,
@@ -20,8 +24,8 @@ import {
 import { eventMessages, keyedEvents } from './event-builder.js';
 import type { ExtractorMessage } from './extractor-ports.js';
 
-/** How streamed changes travel: one event per message, or many per message. */
-export type ChangeEventMode = 'rows' | 'chunks';
+/** How streamed changes travel: one event per message, or many per message (as text or objects). */
+export type ChangeEventMode = 'rows' | 'chunks' | 'local-chunks';
 
 /** What {@link StreamTopicMessages} needs to know about the topic. */
 export type StreamTopicContext = Readonly<{
@@ -35,14 +39,81 @@ export type StreamTopicContext = Readonly<{
 const CHUNK_MAX_EVENTS = 1000;
 const CHUNK_MAX_BYTES = 256 * 1024;
 
+/** A chunk being filled, from its first event: its key, and the position of its last event. */
 type OpenChunk = {
-  key: string;
-  source: ChangeChunkSource;
-  events: string[];
-  bytes: number;
-  /** Of the last event added. */
-  position: SourcePosition;
+  readonly key: string;
+  readonly position: SourcePosition;
+  readonly full: boolean;
+  add(event: ChangeEvent): void;
+  message(): ExtractorMessage;
 };
+
+/** A chunk of serialised events, bounded by their exact length. */
+class TextChunk implements OpenChunk {
+  readonly key: string;
+  position: SourcePosition;
+  readonly #source: ChangeChunkSource;
+  readonly #events: string[] = [];
+  #bytes = 0;
+
+  constructor(key: string, first: ChangeEvent) {
+    this.key = key;
+    this.position = first.source.position;
+    const { connector, name, db, schema, table } = first.source;
+    this.#source = { connector, name, db, schema, table };
+    this.add(first);
+  }
+
+  get full(): boolean {
+    return this.#events.length >= CHUNK_MAX_EVENTS || this.#bytes >= CHUNK_MAX_BYTES;
+  }
+
+  add(event: ChangeEvent): void {
+    const json = serializeChunkEvent(event);
+    this.#events.push(json);
+    this.#bytes += json.length;
+    this.position = event.source.position;
+  }
+
+  message(): ExtractorMessage {
+    return { key: this.key, value: serializeChangeChunk(this.#source, this.#events) };
+  }
+}
+
+/** A chunk of event objects for the in-process bus; its text is made only if `value` is read. */
+class LocalChunk implements OpenChunk {
+  readonly key: string;
+  position: SourcePosition;
+  readonly #local: LocalChangeChunk;
+
+  constructor(key: string, first: ChangeEvent) {
+    this.key = key;
+    this.position = first.source.position;
+    this.#local = new LocalChangeChunk(first);
+  }
+
+  get full(): boolean {
+    return (
+      this.#local.events.length >= CHUNK_MAX_EVENTS || this.#local.sizeBytes >= CHUNK_MAX_BYTES
+    );
+  }
+
+  add(event: ChangeEvent): void {
+    this.#local.add(event);
+    this.position = event.source.position;
+  }
+
+  message(): ExtractorMessage {
+    const local = this.#local;
+    return {
+      key: this.key,
+      local,
+      get value() {
+        return local.encode();
+      },
+    };
+  }
+}
 
 /** What one topic gathered: its messages, and the position of each partition's last one. */
 export type TakenMessages = Readonly<{
@@ -126,23 +197,14 @@ export class StreamTopicMessages {
   }
 
   #chunk(key: string, event: ChangeEvent): void {
-    const { partitions, partitionForKey } = this.#context;
+    const { mode, partitions, partitionForKey } = this.#context;
     const partition = partitions > 1 ? partitionForKey(key, partitions) : 0;
-    const json = serializeChunkEvent(event);
     let chunk = this.#open.get(partition);
-    const { position } = event.source;
     if (chunk === undefined) {
-      const { connector, name, db, schema, table } = event.source;
-      const source = { connector, name, db, schema, table };
-      chunk = { key, source, events: [], bytes: 0, position };
+      chunk = mode === 'local-chunks' ? new LocalChunk(key, event) : new TextChunk(key, event);
       this.#open.set(partition, chunk);
-    }
-    chunk.position = position;
-    chunk.events.push(json);
-    chunk.bytes += json.length;
-    if (chunk.events.length >= CHUNK_MAX_EVENTS || chunk.bytes >= CHUNK_MAX_BYTES) {
-      this.#close(partition, chunk);
-    }
+    } else chunk.add(event);
+    if (chunk.full) this.#close(partition, chunk);
   }
 
   #closeAll(): void {
@@ -151,10 +213,7 @@ export class StreamTopicMessages {
 
   #close(partition: number, chunk: OpenChunk): void {
     this.#open.delete(partition);
-    this.#messages.push({
-      key: chunk.key,
-      value: serializeChangeChunk(chunk.source, chunk.events),
-    });
+    this.#messages.push(chunk.message());
     this.#positions.push(chunk.position);
   }
 }

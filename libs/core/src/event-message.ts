@@ -143,8 +143,18 @@ function estimateRowBytes(row: Readonly<Record<string, JsonValue>> | null): numb
 function estimateValueBytes(value: JsonValue): number {
   if (typeof value === 'string') return value.length + 2;
   if (value === null || typeof value !== 'object') return 8;
-  // Arrays and objects alike: their items (an array's keys are its short indexes).
+  // Arrays and objects alike: their items (an array's keys are its short indexes). Walked
+  // without Object.values, whose array per object was most of the cost for every streamed row.
   let bytes = 2;
-  for (const item of Object.values(value)) bytes += 8 + estimateValueBytes(item);
+  if (isJsonArray(value)) {
+    for (const item of value) bytes += 8 + estimateValueBytes(item);
+    return bytes;
+  }
+  for (const name in value) bytes += 8 + estimateValueBytes(value[name] ?? null);
   return bytes;
+}
+
+// Array.isArray does not narrow a readonly array out of a union.
+function isJsonArray(value: JsonValue): value is readonly JsonValue[] {
+  return Array.isArray(value);
 }

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  LocalChangeChunk,
   LocalChangeEvent,
   isChunkableEvent,
   localEventMessage,
@@ -154,6 +155,20 @@ describe('in-process change events', () => {
     expect(message?.kind).toBe('events');
     expect(message?.kind === 'events' ? message.events[0] : undefined).toBe(first);
     expect(local.encode()).toBe(serializeChangeEvent(first));
+    expect(local.sizeBytes).toBeGreaterThan(local.encode().length / 2);
+    expect(local.sizeBytes).toBeLessThan(local.encode().length * 2);
+  });
+
+  it('gather in a chunk that hands over the objects and encodes to the text chunk', () => {
+    const [first, ...rest] = EVENTS;
+    if (first === undefined) throw new Error('no event');
+    const local = new LocalChangeChunk(first);
+    for (const event of rest) local.add(event);
+    const message = localEventMessage(local);
+    expect(message?.kind === 'events' ? message.events : undefined).toEqual(EVENTS);
+    expect(message?.kind === 'events' ? message.events[0] : undefined).toBe(first);
+    expect(local.encode()).toBe(chunkText(EVENTS));
+    expect(decodedEvents(local.encode())).toEqual(EVENTS);
     expect(local.sizeBytes).toBeGreaterThan(local.encode().length / 2);
     expect(local.sizeBytes).toBeLessThan(local.encode().length * 2);
   });

@@ -87,13 +87,49 @@ export function introspectSqliteTable(
     ),
     rowidAlias,
     indexes: Object.freeze(readIndexes(db, table, rowidAlias !== undefined, logger)),
-    estimatedRows: Number(
+    estimatedRows: estimateRows(db, table, columns),
+  });
+}
+
+/**
+ * About the rows of `table`, for progress and ETA. `count(*)` reads the whole table, on the one
+ * thread everything runs on: 1.2 s before the first page of the 2,610,000-row benchmark file.
+ * A rowid table's rowid range takes two index seeks and is exact unless rows were deleted; a
+ * count remains for WITHOUT ROWID tables, tables whose columns hide every rowid alias, and
+ * rowids too sparse for the range to mean anything (more than the file has bytes).
+ */
+function estimateRows(
+  db: Database.Database,
+  table: string,
+  columns: readonly SqliteColumn[],
+): number {
+  const names = new Set(columns.map((column) => column.name.toLowerCase()));
+  const alias = ROWID_ALIASES.find((candidate) => !names.has(candidate));
+  const [listed] = catalogRows(
+    db,
+    "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?",
+    [table],
+  );
+  const quoted = quoteIdent(table);
+  if (alias !== undefined && listed !== undefined && intField(listed, 'wr') === 0) {
+    // Two subqueries: SQLite seeks for a lone min() or max(), but scans for both in one query.
+    const range = Number(
       db
-        .prepare(`SELECT count(*) FROM ${quoteIdent(table)}`)
+        .prepare(
+          `SELECT (SELECT max(${alias}) FROM ${quoted}) - (SELECT min(${alias}) FROM ${quoted}) + 1`,
+        )
         .pluck()
         .get() ?? 0,
-    ),
-  });
+    );
+    const fileBytes = Number(
+      db
+        .prepare('SELECT page_count * page_size FROM pragma_page_count, pragma_page_size')
+        .pluck()
+        .get(),
+    );
+    if (range <= fileBytes) return range;
+  }
+  return Number(db.prepare(`SELECT count(*) FROM ${quoted}`).pluck().get() ?? 0);
 }
 
 /** `CREATE [UNIQUE] INDEX IF NOT EXISTS` statements of `table`'s indexes, for the target. */

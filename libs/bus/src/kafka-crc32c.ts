@@ -21,7 +21,7 @@ export function useNativeCrc32c(): void {
   try {
     path = require.resolve(CRC32C_MODULE);
   } catch {
-    return; // a kafkajs laid out differently keeps its own checksum; the test above says so
+    return; // a kafkajs laid out differently keeps its own checksum; the test named above fails
   }
   require(path);
   const cached = require.cache[path];

@@ -129,8 +129,8 @@ export type { MongoRefreshPosition } from './position.js';
 export { schemaChangeSchema } from './schema-change.js';
 export type { SchemaChange, SchemaChangeColumn, SchemaChangeKind } from './schema-change.js';
 
-// In-process change events (the in-process bus hands them to the loader without JSON) and
-// change chunks (many streamed events per message, for Kafka)
+// In-process change events and chunks (the in-process bus hands them to the loader without
+// JSON) and change chunks as text (many streamed events per message, for Kafka)
 export { LocalChangeChunk, LocalChangeEvent, localEventMessage } from './event-message.js';
 export {
   isChunkableEvent,

@@ -103,8 +103,7 @@ function estimateRows(
   table: string,
   columns: readonly SqliteColumn[],
 ): number {
-  const names = new Set(columns.map((column) => column.name.toLowerCase()));
-  const alias = ROWID_ALIASES.find((candidate) => !names.has(candidate));
+  const alias = visibleRowidAlias(columns);
   const [listed] = catalogRows(
     db,
     "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?",
@@ -177,15 +176,20 @@ function rowidColumn(table: string, alias: string): SqliteColumn {
   });
 }
 
-function chooseRowidAlias(table: string, columns: readonly SqliteColumn[]): string {
+/** The first rowid alias no column of the table hides, if any. */
+function visibleRowidAlias(columns: readonly SqliteColumn[]): string | undefined {
   const names = new Set(columns.map((column) => column.name.toLowerCase()));
-  if (names.has(ROWID_COLUMN)) {
+  return ROWID_ALIASES.find((candidate) => !names.has(candidate));
+}
+
+function chooseRowidAlias(table: string, columns: readonly SqliteColumn[]): string {
+  if (columns.some((column) => column.name.toLowerCase() === ROWID_COLUMN)) {
     throw unsupported(
       table,
       `it has no primary key and already has a column named "${ROWID_COLUMN}", the name of the rowid key column the target table gets`,
     );
   }
-  const alias = ROWID_ALIASES.find((candidate) => !names.has(candidate));
+  const alias = visibleRowidAlias(columns);
   if (alias === undefined) {
     throw unsupported(table, 'it has no primary key and its columns hide rowid, _rowid_ and oid');
   }
